@@ -1,0 +1,236 @@
+// Every setting of DESIGN.md, read from the environment once, validated, typed and frozen.
+import { hostname } from 'node:os';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type Transport = 'pubsub' | 'streams';
+export type LlmProvider = 'extractive' | 'openai';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  redis: { url: string; host: string; port: number; fromUrl: boolean };
+  databaseUrl: string | undefined;
+  dataDir: string;
+  channel: string;
+  transport: Transport;
+  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number };
+  subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
+  summaryMinChars: number;
+  defaultTimezone: string;
+  llm: { provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number };
+  secretKey: string | undefined;
+  jwtSecret: string | undefined;
+  registerKey: string | undefined;
+  port: number;
+  metricsPort: number;
+  logLevel: LogLevel;
+  autoMigrate: boolean;
+  instance: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** Parses `500ms`, `30s`, `5m`, `1h` (or a sequence such as `1h30m`) into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const parts = text.trim().match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
+  if (!parts || parts.join('') !== text.trim()) return undefined;
+  let total = 0;
+  for (const part of parts) {
+    const m = DURATION_RE.exec(part);
+    if (!m) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  }
+  return Number.isFinite(total) ? Math.round(total) : undefined;
+}
+
+export function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+class Reader {
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  fail(name: string, value: string, accepts: string): never {
+    throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: expected ${accepts}`);
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) this.fail(name, v, `an integer from ${min} to ${max}`);
+    return Number(v);
+  }
+
+  optionalInt(name: string, min: number, max: number): number | undefined {
+    return this.raw(name) === undefined ? undefined : this.int(name, 0, min, max);
+  }
+
+  duration(name: string, fallback: string, minMs = 1): number {
+    const v = this.raw(name) ?? fallback;
+    const ms = parseDuration(v);
+    if (ms === undefined || ms < minMs) {
+      this.fail(name, v, `a duration like 500ms, 30s, 5m or 1h${minMs > 1 ? ` (at least ${minMs}ms)` : ''}`);
+    }
+    return ms;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!values.includes(v as T)) this.fail(name, v, `one of ${values.join(', ')}`);
+    return v as T;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    return this.fail(name, v, 'true or false');
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      return this.fail(name, redactPassword(v), `a URL (${protocols.join(', ')})`);
+    }
+    if (!protocols.includes(parsed.protocol)) this.fail(name, redactPassword(v), `a URL starting with ${protocols.join(' or ')}//`);
+    return v;
+  }
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+/** Reads and validates the whole configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const r = new Reader(env);
+  const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
+  const host = r.string('REDIS_HOST', '127.0.0.1');
+  const port = r.int('REDIS_PORT', 6379, 1, 65535);
+  const interval = r.duration('SCHEDULER_INTERVAL', '5m', 1000);
+  const jobLeaseMs = r.duration('JOB_LEASE', '30s', 1000);
+  const tz = r.string('DEFAULT_TIMEZONE', 'Asia/Tokyo');
+  if (!isValidTimezone(tz)) r.fail('DEFAULT_TIMEZONE', tz, 'an IANA time zone name such as Asia/Tokyo or UTC');
+  const channel = r.string('DIARY_CHANNEL', 'diary_events');
+  if (!/^[\w.:-]{1,200}$/.test(channel)) r.fail('DIARY_CHANNEL', channel, 'letters, digits, _ . : - (1 to 200 characters)');
+
+  const llmProvider = r.oneOf('LLM_PROVIDER', ['extractive', 'openai'] as const, 'extractive');
+  const llmBaseUrl = r.url('LLM_BASE_URL', ['http:', 'https:']);
+  const llmModel = r.raw('LLM_MODEL');
+  if (llmProvider === 'openai' && (!llmBaseUrl || !llmModel)) {
+    throw new ConfigError(
+      `Invalid LLM_PROVIDER="openai": it needs LLM_BASE_URL (e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1) and LLM_MODEL`,
+    );
+  }
+  const secretKey = r.raw('SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) r.fail('SECRET_KEY', '***', 'at least 32 characters (e.g. `openssl rand -hex 32`)');
+  const jwtSecret = r.raw('JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < 32) r.fail('JWT_SECRET', '***', 'at least 32 characters (e.g. `openssl rand -hex 32`)');
+
+  const config: Config = {
+    redis: {
+      url: redisUrl ?? `redis://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      host,
+      port,
+      fromUrl: redisUrl !== undefined,
+    },
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: r.string('DATA_DIR', './data'),
+    channel,
+    transport: r.oneOf('QUEUE_TRANSPORT', ['pubsub', 'streams'] as const, 'pubsub'),
+    scheduler: {
+      dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
+      monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
+    },
+    subscriber: {
+      maxConcurrentJobs: r.int('SUBSCRIBER_MAX_CONCURRENT_JOBS', 10, 1, 10_000),
+      backlog: r.int('SUBSCRIBER_BACKLOG', 10_000, 1, 10_000_000),
+      jobTimeoutMs: r.duration('JOB_TIMEOUT', '10m', 100),
+      jobLeaseMs,
+      maxDeliveries: r.int('MAX_DELIVERIES', 5, 1, 1000),
+    },
+    summaryMinChars: r.int('SUMMARY_MIN_CHARS', 1000, 0, 10_000_000),
+    defaultTimezone: tz,
+    llm: {
+      provider: llmProvider,
+      baseUrl: llmBaseUrl,
+      apiKey: r.raw('LLM_API_KEY'),
+      model: llmModel,
+      maxRpm: r.optionalInt('LLM_MAX_RPM', 1, 1_000_000),
+      timeoutMs: r.duration('LLM_TIMEOUT', '60s', 100),
+    },
+    secretKey,
+    jwtSecret,
+    registerKey: r.raw('REGISTER_KEY'),
+    port: r.int('PORT', 8080, 0, 65535),
+    metricsPort: r.int('METRICS_PORT', 9464, 0, 65535),
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    autoMigrate: r.bool('AUTO_MIGRATE', true),
+    instance: `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+/** The settings table of the README, kept here so the code and the docs cannot drift. */
+export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: 'REDIS_HOST', default: '127.0.0.1', meaning: 'Redis host (as the ADR names it)' },
+  { name: 'REDIS_PORT', default: '6379', meaning: 'Redis port' },
+  { name: 'REDIS_URL', default: '—', meaning: 'overrides host/port; rediss:// for TLS; user:password@ for ACL' },
+  { name: 'DATABASE_URL', default: '—', meaning: 'PostgreSQL; unset: embedded PGlite under DATA_DIR' },
+  { name: 'DATA_DIR', default: './data', meaning: 'embedded DB and, with `all`, a Redis started for you' },
+  { name: 'DIARY_CHANNEL', default: 'diary_events', meaning: 'channel (and stream-name prefix)' },
+  { name: 'QUEUE_TRANSPORT', default: 'pubsub', meaning: 'pubsub or streams' },
+  { name: 'SCHEDULER_INTERVAL', default: '5m', meaning: 'every job’s interval' },
+  { name: 'SCHEDULER_DAILY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'daily job interval' },
+  { name: 'SCHEDULER_MONTHLY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'monthly job interval' },
+  { name: 'SUBSCRIBER_MAX_CONCURRENT_JOBS', default: '10', meaning: 'jobs in flight per subscriber' },
+  { name: 'SUBSCRIBER_BACKLOG', default: '10000', meaning: 'pubsub: messages a subscriber buffers beyond its slots; more are shed (counted) and republished by the next tick' },
+  { name: 'JOB_TIMEOUT', default: '10m', meaning: 'hard limit for one job' },
+  { name: 'JOB_LEASE', default: '30s', meaning: 'claim TTL, renewed while a job runs; an unrenewed claim is taken over' },
+  { name: 'MAX_DELIVERIES', default: '5', meaning: 'streams: deliveries before dead-lettering' },
+  { name: 'SUMMARY_MIN_CHARS', default: '1000', meaning: 'shortest diary that gets a daily summary' },
+  { name: 'DEFAULT_TIMEZONE', default: 'Asia/Tokyo', meaning: 'for users without one' },
+  { name: 'LLM_PROVIDER', default: 'extractive', meaning: 'extractive (built in, offline) or openai (any OpenAI-compatible endpoint)' },
+  { name: 'LLM_BASE_URL', default: '—', meaning: 'openai: e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1' },
+  { name: 'LLM_API_KEY', default: '—', meaning: 'openai: bearer key (never logged)' },
+  { name: 'LLM_MODEL', default: '—', meaning: 'openai: model name' },
+  { name: 'LLM_TIMEOUT', default: '60s', meaning: 'one LLM request' },
+  { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
+  { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
+  { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },
+  { name: 'REGISTER_KEY', default: '—', meaning: 'server: when set, sign-ups must know it' },
+  { name: 'PORT', default: '8080', meaning: 'server: API, web UI, /metrics, /healthz, /readyz' },
+  { name: 'METRICS_PORT', default: '9464', meaning: 'scheduler / subscriber: /metrics, /healthz, /readyz' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'JSON logs: fatal, error, warn, info, debug, trace, silent' },
+  { name: 'AUTO_MIGRATE', default: 'true', meaning: 'apply migrations at start (set false when a migrate job runs first)' },
+];

@@ -1,0 +1,166 @@
+// The wire format of ADR-0004 (never break it): types, the one validator, and the encoder.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/** Messages larger than this (UTF-8 bytes) are rejected before any parsing. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Diary years outside this range are "absurd" and rejected. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2999;
+
+export const JOB_TYPES = ['daily_summary', 'monthly_summary'] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+export const TRIGGERS = ['schedule', 'diary_saved', 'manual'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date written YYYY-MM-DD within MIN_YEAR..MAX_YEAR. */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < MIN_YEAR || y > MAX_YEAR || mo < 1 || mo > 12 || d < 1) return false;
+  return d <= daysInMonth(y, mo);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const optional = {
+  id: z.string().min(1).max(128).optional(),
+  published_at: z.iso.datetime({ offset: true }).optional(),
+  trigger: z.enum(TRIGGERS).optional(),
+  attempt: z.number().int().min(1).max(1_000_000).optional(),
+};
+const userId = z.string().regex(UUID_RE, 'must be a UUID');
+
+const dailySchema = z.looseObject({
+  type: z.literal('daily_summary'),
+  user_id: userId,
+  date: z.string().refine(isCalendarDate, `must be a real calendar date YYYY-MM-DD in ${MIN_YEAR}..${MAX_YEAR}`),
+  ...optional,
+});
+const monthlySchema = z.looseObject({
+  type: z.literal('monthly_summary'),
+  user_id: userId,
+  year: z.number().int().min(MIN_YEAR).max(MAX_YEAR),
+  month: z.number().int().min(1).max(12),
+  ...optional,
+});
+
+export type DailySummaryMessage = z.infer<typeof dailySchema>;
+export type MonthlySummaryMessage = z.infer<typeof monthlySchema>;
+export type JobMessage = DailySummaryMessage | MonthlySummaryMessage;
+
+/** Why a message was rejected: a small fixed set, used as a metric label. */
+export type RejectReason = 'too_large' | 'not_json' | 'not_object' | 'unknown_type' | 'invalid_field';
+
+export type ParseResult =
+  | { ok: true; message: JobMessage }
+  | { ok: false; reason: RejectReason; detail: string };
+
+const encoder = new TextEncoder();
+
+/** Validates one raw message. Unknown fields are kept (and ignored by handlers). */
+export function parseMessage(raw: string | Uint8Array): ParseResult {
+  const bytes = typeof raw === 'string' ? byteLength(raw) : raw.byteLength;
+  if (bytes > MAX_MESSAGE_BYTES) {
+    return { ok: false, reason: 'too_large', detail: `message is at least ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES}` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch (err) {
+    return { ok: false, reason: 'not_json', detail: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'not_object', detail: 'a message must be a JSON object' };
+  }
+  const type = (value as { type?: unknown }).type;
+  const schema = type === 'daily_summary' ? dailySchema : type === 'monthly_summary' ? monthlySchema : undefined;
+  if (!schema) {
+    return { ok: false, reason: 'unknown_type', detail: `unknown type ${JSON.stringify(type) ?? 'undefined'}` };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    return { ok: false, reason: 'invalid_field', detail };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+// The 64 KiB check must be cheap on the hot path: a UTF-16 unit is 1 to 3 UTF-8 bytes, so only
+// strings between the two bounds need an exact count (and then a lower bound is reported).
+function byteLength(s: string): number {
+  if (s.length * 3 <= MAX_MESSAGE_BYTES || s.length > MAX_MESSAGE_BYTES) return s.length;
+  return encoder.encode(s).byteLength;
+}
+
+/** Encodes a message for the wire. */
+export function toWire(message: JobMessage): string {
+  return JSON.stringify(message);
+}
+
+export interface NewJobOptions {
+  trigger?: Trigger;
+  id?: string;
+  now?: Date;
+}
+
+/** Builds a daily_summary message with a fresh id and publication time. */
+export function dailyMessage(userIdValue: string, date: string, opts: NewJobOptions = {}): DailySummaryMessage {
+  return {
+    type: 'daily_summary',
+    user_id: userIdValue,
+    date,
+    id: opts.id ?? randomUUID(),
+    published_at: (opts.now ?? new Date()).toISOString(),
+    trigger: opts.trigger ?? 'schedule',
+  };
+}
+
+/** Builds a monthly_summary message with a fresh id and publication time. */
+export function monthlyMessage(
+  userIdValue: string,
+  year: number,
+  month: number,
+  opts: NewJobOptions = {},
+): MonthlySummaryMessage {
+  return {
+    type: 'monthly_summary',
+    user_id: userIdValue,
+    year,
+    month,
+    id: opts.id ?? randomUUID(),
+    published_at: (opts.now ?? new Date()).toISOString(),
+    trigger: opts.trigger ?? 'schedule',
+  };
+}
+
+/**
+ * The identity of the work a message asks for: two messages with the same key are the same job
+ * (the claim in Redis and the unique keys in the database are both keyed on it).
+ */
+export function jobKey(message: JobMessage): string {
+  return message.type === 'daily_summary'
+    ? `daily:${message.user_id.toLowerCase()}:${message.date}`
+    : `monthly:${message.user_id.toLowerCase()}:${message.year}-${String(message.month).padStart(2, '0')}`;
+}
+
+/** Log fields that identify a job on every line about it. */
+export function jobFields(message: JobMessage): Record<string, string | number | undefined> {
+  return message.type === 'daily_summary'
+    ? { type: message.type, user_id: message.user_id, date: message.date, message_id: message.id, attempt: message.attempt }
+    : {
+        type: message.type,
+        user_id: message.user_id,
+        month: `${message.year}-${String(message.month).padStart(2, '0')}`,
+        message_id: message.id,
+        attempt: message.attempt,
+      };
+}

@@ -1,0 +1,119 @@
+// Every Prometheus metric of the system, defined once; processes expose `registry` on /metrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+const r = [registry];
+
+export const messagesPublished = new Counter({
+  name: 'diary_messages_published_total',
+  help: 'Messages published to the transport, by type and outcome (ok|error).',
+  labelNames: ['type', 'outcome'] as const,
+  registers: r,
+});
+export const messagesReceived = new Counter({
+  name: 'diary_messages_received_total',
+  help: 'Valid messages received by a subscriber, by type.',
+  labelNames: ['type'] as const,
+  registers: r,
+});
+export const messagesRejected = new Counter({
+  name: 'diary_messages_rejected_total',
+  help: 'Malformed messages dropped, by reason.',
+  labelNames: ['reason'] as const,
+  registers: r,
+});
+export const messagesShed = new Counter({
+  name: 'diary_messages_shed_total',
+  help: 'Pub/Sub messages dropped because the subscriber backlog was full (the next scheduler tick republishes them).',
+  registers: r,
+});
+export const jobsProcessed = new Counter({
+  name: 'diary_jobs_processed_total',
+  help: 'Jobs finished, by type and outcome (done|current|failed|retry|claimed_elsewhere|lease_lost|superseded).',
+  labelNames: ['type', 'outcome'] as const,
+  registers: r,
+});
+export const jobDuration = new Histogram({
+  name: 'diary_job_duration_seconds',
+  help: 'Wall time of one job from claim to stored result (LLM call and DB writes included).',
+  labelNames: ['type', 'outcome'] as const,
+  buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+  registers: r,
+});
+export const jobsInFlight = new Gauge({
+  name: 'diary_jobs_in_flight',
+  help: 'Jobs being processed by this process now.',
+  registers: r,
+});
+export const claimConflicts = new Counter({
+  name: 'diary_claim_conflicts_total',
+  help: 'Jobs skipped because another subscriber holds their claim.',
+  labelNames: ['type'] as const,
+  registers: r,
+});
+export const llmRequests = new Counter({
+  name: 'diary_llm_requests_total',
+  help: 'LLM HTTP requests, by provider and outcome (ok|error).',
+  labelNames: ['provider', 'outcome'] as const,
+  registers: r,
+});
+export const llmLatency = new Histogram({
+  name: 'diary_llm_request_duration_seconds',
+  help: 'Latency of one LLM request.',
+  labelNames: ['provider'] as const,
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers: r,
+});
+export const llmTokens = new Counter({
+  name: 'diary_llm_tokens_total',
+  help: 'Tokens reported by the LLM, by provider and kind (input|output).',
+  labelNames: ['provider', 'kind'] as const,
+  registers: r,
+});
+export const llmErrors = new Counter({
+  name: 'diary_llm_errors_total',
+  help: 'LLM errors by provider and class (rate_limited|server|network|timeout|auth|model|refused|bad_response).',
+  labelNames: ['provider', 'class'] as const,
+  registers: r,
+});
+export const schedulerTicks = new Counter({
+  name: 'diary_scheduler_ticks_total',
+  help: 'Scheduler ticks run by this process, by job and outcome (ok|error|skipped).',
+  labelNames: ['job', 'outcome'] as const,
+  registers: r,
+});
+export const schedulerTickDuration = new Histogram({
+  name: 'diary_scheduler_tick_duration_seconds',
+  help: 'Duration of one scheduled job run (query and publishing).',
+  labelNames: ['job'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: r,
+});
+export const schedulerTargets = new Gauge({
+  name: 'diary_scheduler_targets_found',
+  help: 'Targets found by the last run of each scheduled job.',
+  labelNames: ['job'] as const,
+  registers: r,
+});
+export const streamLength = new Gauge({ name: 'diary_stream_length', help: 'Entries in the job stream.', registers: r });
+export const streamPending = new Gauge({ name: 'diary_stream_pending', help: 'Entries delivered but not acknowledged.', registers: r });
+export const streamOldestPending = new Gauge({
+  name: 'diary_stream_oldest_pending_seconds',
+  help: 'Idle time of the oldest pending entry.',
+  registers: r,
+});
+export const deadLetters = new Gauge({ name: 'diary_dead_letters', help: 'Entries in the dead-letter stream.', registers: r });
+export const redisConnected = new Gauge({
+  name: 'diary_redis_connected',
+  help: '1 while the Redis connection is ready, else 0.',
+  labelNames: ['role'] as const,
+  registers: r,
+});
+export const redisReconnects = new Counter({
+  name: 'diary_redis_reconnects_total',
+  help: 'Redis reconnection attempts.',
+  labelNames: ['role'] as const,
+  registers: r,
+});
