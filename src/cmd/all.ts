@@ -1,0 +1,54 @@
+// `diary-events all` (`npm start`): scheduler, subscriber and server in one process on embedded
+// defaults — PGlite under DATA_DIR and, when no Redis answers, a redis-server started for you.
+import type { Config } from '../config.js';
+import { DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, seedDemo } from '../demo/seed.js';
+import { demoToken } from '../server/demo-token.js';
+import type { Logger } from '../logger.js';
+import { openDatabase, openRuntime } from '../runtime.js';
+import { embeddedRedisOrConfigured } from './redis-choice.js';
+import { onShutdown, SHUTDOWN_GRACE_MS } from './lifecycle.js';
+import { buildScheduler } from './scheduler.js';
+import { startServerRole } from './server.js';
+import { startSubscriber } from './subscriber.js';
+
+export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Promise<number> {
+  const { config, embedded } = await embeddedRedisOrConfigured(baseConfig, logger);
+  const db = await openDatabase(config, logger);
+  const rt = await openRuntime(config, logger, db);
+  const seeded = await seedDemo(db, config.defaultTimezone, config.summaryMinChars);
+  const sub = await startSubscriber(rt, logger.child({ role: 'subscriber' }));
+  const server = await startServerRole(rt, logger.child({ role: 'server' }), config.port, { allowGeneratedJwtSecret: true });
+  const scheduler = buildScheduler(rt, logger.child({ role: 'scheduler' }));
+  scheduler.start();
+
+  const base = `http://127.0.0.1:${server.port}`;
+  process.stdout.write(
+    [
+      '',
+      'diary-events is running (scheduler + subscriber + server in one process)',
+      `  database   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`}`,
+      `  redis      ${embedded ? `embedded redis-server (AOF) in ${config.dataDir}/redis, ${config.redis.url}` : config.redis.url.replace(/\/\/[^@]*@/, '//***@')}`,
+      `  transport  ${config.transport} on "${config.channel}"`,
+      `  summarizer ${config.llm.provider}${config.llm.model ? ` (${config.llm.model})` : ''}`,
+      `  server     ${base}  (metrics ${base}/metrics, health ${base}/healthz, ${base}/readyz)`,
+      `  demo user  ${DEMO_EMAIL} (${DEMO_USER_ID})${seeded ? ' — created with sample diaries' : ''}`,
+      `  sign in    ${base}/  email ${DEMO_EMAIL}  password ${DEMO_PASSWORD}  (admin: sees the dashboard)`,
+      `  API token  ${await demoToken(config)}`,
+      `             e.g. curl -H "Authorization: Bearer <token>" -H 'Content-Type: application/json' -d '{}' ${base}/diary.v1.AuthService/Me`,
+      '',
+      'Summaries appear within seconds. Look at them with:',
+      `  npx diary-events status`,
+      '',
+    ].join('\n'),
+  );
+
+  onShutdown(logger, async () => {
+    await scheduler.stop();
+    await sub.stop(SHUTDOWN_GRACE_MS);
+    await server.close();
+    await rt.close();
+    await db.close();
+    await embedded?.stop();
+  });
+  return -1;
+}

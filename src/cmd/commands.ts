@@ -1,0 +1,190 @@
+// The command table of the CLI: name, usage, options and what each runs.
+import type { ParseArgsConfig } from 'node:util';
+import type { Config } from '../config.js';
+import { openDb } from '../db/db.js';
+import { migrate } from '../db/migrate.js';
+import type { Logger } from '../logger.js';
+import { dailyMessage, isCalendarDate, monthlyMessage, parseMessage, type JobMessage } from '../messages.js';
+import { openMessaging, openRuntime } from '../runtime.js';
+import { runAll } from './all.js';
+import { runDlq } from './dlq.js';
+import { onShutdown, SHUTDOWN_GRACE_MS } from './lifecycle.js';
+import { startOpsServer } from '../server/ops-routes.js';
+import { buildScheduler } from './scheduler.js';
+import { startServerRole } from './server.js';
+import { printStatus } from './status.js';
+import { UsageError } from '../errors/usage-error.js';
+import { startSubscriber } from './subscriber.js';
+import { runToken } from './token.js';
+
+export interface CommandContext {
+  config: Readonly<Config>;
+  logger: Logger;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  /** Exit code, or -1 for a long-running command that exits from its signal handler. */
+  run(ctx: CommandContext): Promise<number>;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function str(v: CommandContext['values'][string]): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function publishOne(ctx: CommandContext, message: JobMessage): Promise<number> {
+  const messaging = await openMessaging(ctx.config, ctx.logger);
+  try {
+    await messaging.transport.publish(message);
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+    return 0;
+  } finally {
+    await messaging.close();
+  }
+}
+
+export const COMMANDS: readonly Command[] = [
+  {
+    name: 'migrate',
+    usage: 'migrate',
+    summary: 'apply database migrations (idempotent; safe from several processes)',
+    async run({ config, logger }) {
+      const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+      try {
+        const applied = await migrate(db);
+        logger.info({ applied }, applied.length ? 'migrations applied' : 'database already up to date');
+        return 0;
+      } finally {
+        await db.close();
+      }
+    },
+  },
+  {
+    name: 'scheduler',
+    usage: 'scheduler [--once]',
+    summary: 'publish a job for every day and month that needs a summary, every interval',
+    options: { once: { type: 'boolean' } },
+    async run({ config, logger, values }) {
+      const rt = await openRuntime(config, logger);
+      const scheduler = buildScheduler(rt, logger);
+      if (values.once) {
+        try {
+          const results = await scheduler.runOnce();
+          process.stdout.write(`${JSON.stringify(results)}\n`);
+          return 0;
+        } finally {
+          await rt.close();
+        }
+      }
+      const ops = await startOpsServer(config.metricsPort, rt.readiness, logger);
+      scheduler.start();
+      logger.info({ metrics_port: ops.port, ...config.scheduler }, 'scheduler running');
+      onShutdown(logger, async () => {
+        await scheduler.stop();
+        await ops.close();
+        await rt.close();
+      });
+      return -1;
+    },
+  },
+  {
+    name: 'subscriber',
+    usage: 'subscriber',
+    summary: 'consume jobs and write summaries, SUBSCRIBER_MAX_CONCURRENT_JOBS at a time',
+    async run({ config, logger }) {
+      const rt = await openRuntime(config, logger);
+      const sub = await startSubscriber(rt, logger);
+      const ops = await startOpsServer(config.metricsPort, rt.readiness, logger);
+      logger.info({ metrics_port: ops.port }, 'metrics listening');
+      onShutdown(logger, async () => {
+        await sub.stop(SHUTDOWN_GRACE_MS);
+        await ops.close();
+        await rt.close();
+      });
+      return -1;
+    },
+  },
+  {
+    name: 'server',
+    usage: 'server',
+    summary: 'the diary API (gRPC, gRPC-Web, Connect JSON) and web UI on PORT',
+    async run({ config, logger }) {
+      const rt = await openRuntime(config, logger);
+      const server = await startServerRole(rt, logger, config.port);
+      onShutdown(logger, async () => {
+        await server.close();
+        await rt.close();
+      });
+      return -1;
+    },
+  },
+  {
+    name: 'all',
+    usage: 'all',
+    summary: 'scheduler, subscriber and server in one process (what `npm start` runs)',
+    run: (ctx) => runAll(ctx.config, ctx.logger),
+  },
+  {
+    name: 'publish',
+    usage: "publish '<json>'",
+    summary: 'publish one message by hand (validated first)',
+    async run(ctx) {
+      const raw = ctx.positionals[0];
+      if (!raw) throw new UsageError("expected one JSON message, e.g. publish '{\"type\":\"daily_summary\",\"user_id\":\"…\",\"date\":\"2024-01-15\"}'");
+      const parsed = parseMessage(raw);
+      if (!parsed.ok) throw new UsageError(`invalid message (${parsed.reason}): ${parsed.detail}`);
+      return publishOne(ctx, parsed.message);
+    },
+  },
+  {
+    name: 'enqueue',
+    usage: 'enqueue daily --user U --date D | monthly --user U --month YYYY-MM',
+    summary: 'publish a daily or monthly job by hand (trigger "manual")',
+    options: { user: { type: 'string' }, date: { type: 'string' }, month: { type: 'string' } },
+    async run(ctx) {
+      const [kind] = ctx.positionals;
+      const user = str(ctx.values.user);
+      if (!user || !UUID_RE.test(user)) throw new UsageError('--user must be a user id (UUID)');
+      if (kind === 'daily') {
+        const date = str(ctx.values.date);
+        if (!date || !isCalendarDate(date)) throw new UsageError('--date must be a real date YYYY-MM-DD');
+        return publishOne(ctx, dailyMessage(user, date, { trigger: 'manual' }));
+      }
+      if (kind === 'monthly') {
+        const m = /^(\d{4})-(\d{2})$/.exec(str(ctx.values.month) ?? '');
+        const month = Number(m?.[2]);
+        if (!m || month < 1 || month > 12) throw new UsageError('--month must be YYYY-MM');
+        return publishOne(ctx, monthlyMessage(user, Number(m[1]), month, { trigger: 'manual' }));
+      }
+      throw new UsageError('expected "daily" or "monthly"');
+    },
+  },
+  {
+    name: 'status',
+    usage: 'status [--json]',
+    summary: 'transport, subscribers / stream state, last scheduler ticks, summaries by status',
+    options: { json: { type: 'boolean' } },
+    run: (ctx) => printStatus(ctx.config, ctx.logger, ctx.values.json === true),
+  },
+  {
+    name: 'token',
+    usage: 'token --user <uuid> [--admin] [--ttl 7d]',
+    summary: 'mint a bearer token for the API (development)',
+    options: { user: { type: 'string' }, admin: { type: 'boolean' }, ttl: { type: 'string' } },
+    run: (ctx) => runToken(ctx),
+  },
+  {
+    name: 'dlq',
+    usage: 'dlq list | replay [id…|--all] | purge',
+    summary: 'streams: list, replay or purge dead-lettered jobs',
+    options: { all: { type: 'boolean' }, limit: { type: 'string' } },
+    run: (ctx) => runDlq(ctx),
+  },
+];

@@ -1,0 +1,21 @@
+// `diary-events scheduler [--once]`: the daily and monthly jobs every interval.
+import type { Logger } from '../logger.js';
+import type { Runtime } from '../runtime.js';
+import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
+import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
+import { createTickLock } from '../transport/tick-lock.js';
+
+export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
+  const { config } = rt;
+  const common = { defaultTimezone: config.defaultTimezone, minChars: config.summaryMinChars };
+  return createScheduler({
+    jobs: [
+      dailySummaryJob({ ...common, intervalMs: config.scheduler.dailyIntervalMs }),
+      monthlySummaryJob({ ...common, intervalMs: config.scheduler.monthlyIntervalMs }),
+    ],
+    db: rt.db,
+    logger,
+    publish: (m) => rt.transport.publish(m),
+    lock: createTickLock(rt.redis, rt.keys, rt.claims),
+  });
+}

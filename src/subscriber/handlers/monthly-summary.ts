@@ -1,0 +1,20 @@
+// monthly_summary: the month's daily summaries, plus the raw text of days without one → summarizer
+// → diary_summary_months.
+import { readMonthlyInput, saveMonthlyOutcome, setMonthlyStatus } from '../../db/summaries.js';
+import type { MonthlySummaryMessage } from '../../messages.js';
+import type { JobContext, JobOutcome } from '../job-context.js';
+import { summarizeAndStore } from './store-outcome.js';
+
+export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobContext): Promise<JobOutcome> {
+  const { db } = ctx;
+  const input = await readMonthlyInput(db, msg.user_id, msg.year, msg.month);
+  if (!input || input.entries.length === 0) return 'current';
+  if (!input.needsSummary && msg.trigger !== 'manual') return 'current';
+  await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'processing');
+  return summarizeAndStore(
+    ctx,
+    msg.user_id,
+    { kind: 'monthly', entries: input.entries },
+    (outcome) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, outcome),
+  );
+}

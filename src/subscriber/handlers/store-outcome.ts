@@ -1,0 +1,38 @@
+// Runs the summarizer for a job and records what happened on its summary row, success or failure.
+import { isPermanent, toError } from '../../errors/job-errors.js';
+import type { SummaryOutcome } from '../../db/summaries.js';
+import type { SummaryInput } from '../../summarizer/summarizer.js';
+import type { JobContext, JobOutcome } from '../job-context.js';
+
+/**
+ * Summarizes `input` and saves it with `save` (which returns false when the input changed meanwhile).
+ * A permanent failure is recorded as `failed` and rethrown; any other failure is recorded as
+ * `retrying` (best effort: the database may be what failed) and rethrown for the transport to retry.
+ */
+export async function summarizeAndStore(
+  ctx: JobContext,
+  userId: string,
+  input: SummaryInput,
+  save: (outcome: SummaryOutcome) => Promise<boolean>,
+): Promise<JobOutcome> {
+  let result;
+  try {
+    const summarizer = await ctx.summarizerFor(userId);
+    result = await summarizer.summarize(input, ctx.signal);
+  } catch (err) {
+    if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet
+    const error = toError(err).message;
+    await save({ status: isPermanent(err) ? 'failed' : 'retrying', error }).catch(() => false);
+    throw err;
+  }
+  ctx.signal.throwIfAborted(); // a lost claim means someone else owns the job now: write nothing
+  const saved = await save({
+    status: 'done',
+    summary: result.text,
+    model: result.model,
+    error: null,
+    inputTokens: result.usage?.inputTokens ?? null,
+    outputTokens: result.usage?.outputTokens ?? null,
+  });
+  return saved ? 'done' : 'superseded';
+}

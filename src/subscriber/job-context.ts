@@ -1,0 +1,24 @@
+// What a job handler receives: its inputs and tools, never Redis (the transport hides it).
+import type { Db } from '../db/db.js';
+import type { Logger } from '../logger.js';
+import type { Summarizer } from '../summarizer/summarizer.js';
+
+export interface JobContext {
+  db: Db;
+  /** Aborted on JOB_TIMEOUT, when the job's claim is lost, or when the process stops. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** 1 on the first delivery. */
+  attempt: number;
+  /** SUMMARY_MIN_CHARS. */
+  minChars: number;
+  /** The summarizer for this user: their settings over the system default. */
+  summarizerFor(userId: string): Promise<Summarizer>;
+}
+
+/**
+ * How a job ended without error: `done` (summary stored), `current` (nothing to do: the summary is
+ * already up to date or the input is gone or too short), `superseded` (the input changed while it
+ * was summarized; the new version is a target of its own).
+ */
+export type JobOutcome = 'done' | 'current' | 'superseded';

@@ -1,0 +1,82 @@
+// Turns a delivery into a settled job: claim it, run its handler under JOB_TIMEOUT, record metrics,
+// and tell the transport whether to acknowledge, retry or hand it back.
+import type { Db } from '../db/db.js';
+import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
+import type { Logger } from '../logger.js';
+import { jobFields, jobKey } from '../messages.js';
+import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesReceived } from '../metrics.js';
+import type { Summarizer } from '../summarizer/summarizer.js';
+import type { ClaimStore } from '../transport/claim-store.js';
+import type { DeliveryHandler, Settlement } from '../transport/transport.js';
+import { retryDelay } from './backoff.js';
+import { dispatch } from './handlers/index.js';
+
+export interface JobRunnerOptions {
+  db: Db;
+  claims: ClaimStore;
+  logger: Logger;
+  /** JOB_TIMEOUT. */
+  jobTimeoutMs: number;
+  minChars: number;
+  summarizerFor(userId: string): Promise<Summarizer>;
+  /** First retry delay; doubles per attempt. @defaultValue 1000 */
+  retryBaseMs?: number;
+}
+
+export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
+  const { db, claims, logger } = options;
+  return async (delivery, stopSignal): Promise<Settlement> => {
+    const msg = delivery.message;
+    const log = logger.child({ ...jobFields(msg), attempt: delivery.deliveryCount });
+    messagesReceived.inc({ type: msg.type });
+    const claim = await claims.acquire(jobKey(msg));
+    if (!claim) {
+      claimConflicts.inc({ type: msg.type });
+      log.debug('job claimed by another subscriber');
+      return { kind: 'release' };
+    }
+    const timeout = AbortSignal.timeout(options.jobTimeoutMs);
+    const signal = AbortSignal.any([stopSignal, claim.lost, timeout]);
+    const started = performance.now();
+    jobsInFlight.inc();
+    let outcome = 'error';
+    try {
+      outcome = await dispatch(msg, {
+        db,
+        signal,
+        logger: log,
+        attempt: delivery.deliveryCount,
+        minChars: options.minChars,
+        summarizerFor: options.summarizerFor,
+      });
+      log.info({ outcome, ms: Math.round(performance.now() - started) }, 'job finished');
+      return { kind: 'ack' };
+    } catch (err) {
+      const error = toError(err);
+      if (claim.lost.aborted) {
+        outcome = 'lease_lost';
+        log.warn('job abandoned: its claim was lost to another subscriber');
+        return { kind: 'release' };
+      }
+      if (isPermanent(err)) {
+        outcome = 'failed';
+        log.error({ err: error.message }, 'job failed permanently; recorded, not retried');
+        return { kind: 'ack' };
+      }
+      outcome = 'retry';
+      const reason = timeout.aborted ? `timed out after ${options.jobTimeoutMs}ms` : error.message;
+      const delayMs = retryDelay(delivery.deliveryCount, isTransient(err) ? err.retryAfterMs : undefined, {
+        baseMs: options.retryBaseMs ?? 1000,
+      });
+      if (stopSignal.aborted) log.info('job interrupted by shutdown; left for another delivery');
+      else log.warn({ err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
+      return { kind: 'retry', delayMs, error: reason };
+    } finally {
+      jobsInFlight.dec();
+      const seconds = (performance.now() - started) / 1000;
+      jobsProcessed.inc({ type: msg.type, outcome });
+      jobDuration.observe({ type: msg.type, outcome }, seconds);
+      await claim.release();
+    }
+  };
+}

@@ -1,0 +1,101 @@
+// Job claims in Redis: SET NX with a lease TTL, renewed in one batch while jobs run, released by
+// compare-and-delete. One claim per job key means one subscriber works on a job at a time.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { loadScript, runScript } from './scripts.js';
+
+const RENEW = loadScript('renew-claims');
+const RELEASE = loadScript('release-claim');
+
+export interface Claim {
+  readonly jobKey: string;
+  /** Aborted when the claim is lost (expired or taken): the job must stop and write nothing. */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+export interface ClaimStore {
+  /** Takes the job's claim, or returns undefined when someone else holds it. */
+  acquire(jobKey: string): Promise<Claim | undefined>;
+  /** Claims held now. */
+  held(): number;
+  close(): Promise<void>;
+}
+
+export interface ClaimStoreOptions {
+  client: RedisClient;
+  keys: Keys;
+  /** JOB_LEASE: a claim not renewed for this long expires. */
+  leaseMs: number;
+  logger: Logger;
+}
+
+interface Held {
+  key: string;
+  token: string;
+  controller: AbortController;
+}
+
+export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
+  const { client, keys, leaseMs, logger } = options;
+  const held = new Map<string, Held>();
+  // Renew three times per lease so one slow round trip cannot let a claim lapse.
+  const timer = setInterval(() => void renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
+  timer.unref();
+  let renewing = false;
+
+  async function renewAll(): Promise<void> {
+    if (renewing || held.size === 0) return;
+    renewing = true;
+    const entries = [...held.values()];
+    try {
+      const results = await runScript<number[]>(
+        client,
+        RENEW,
+        entries.map((e) => e.key),
+        [leaseMs, ...entries.map((e) => e.token)],
+      );
+      entries.forEach((e, i) => {
+        if (results[i] === 1) return;
+        logger.warn({ claim: e.key }, 'claim lost; aborting its job');
+        held.delete(e.key);
+        e.controller.abort(new Error('claim lost'));
+      });
+    } catch (err) {
+      // Redis unreachable: the claims may still be valid; the job's own writes are guarded by
+      // versions, and the next renewal will tell.
+      logger.debug({ err: (err as Error).message }, 'claim renewal failed');
+    } finally {
+      renewing = false;
+    }
+  }
+
+  return {
+    async acquire(jobKey) {
+      const key = keys.claim(jobKey);
+      if (held.has(key)) return undefined;
+      const token = randomUUID();
+      const ok = await client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } });
+      if (ok !== 'OK') return undefined;
+      const entry: Held = { key, token, controller: new AbortController() };
+      held.set(key, entry);
+      return {
+        jobKey,
+        lost: entry.controller.signal,
+        release: async () => {
+          if (held.get(key) !== entry) return;
+          held.delete(key);
+          await runScript<number>(client, RELEASE, [key], [token]).catch((err: Error) =>
+            logger.debug({ claim: key, err: err.message }, 'claim release failed; it expires by itself'),
+          );
+        },
+      };
+    },
+    held: () => held.size,
+    async close() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// The ADR's transport: PUBLISH / SUBSCRIBE on DIARY_CHANNEL. At-most-once: the database is the
+// source of truth and the scheduler republishes what is still unsummarized (guarantee 1).
+//
+// Backpressure: Redis disconnects a subscriber whose output buffer passes its limit (32 MB by
+// default) and everything buffered is lost. So the socket is always drained into a bounded
+// in-process backlog; beyond it messages are shed (counted), to be republished by the next tick.
+import type { Logger } from '../logger.js';
+import { parseMessage, toWire, type JobMessage } from '../messages.js';
+import { messagesShed } from '../metrics.js';
+import type { Keys } from './keys.js';
+import { connectRedis, closeRedis, type RedisClient } from './redis-connection.js';
+import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from './transport.js';
+import { createWorkPool } from './work-pool.js';
+
+export interface PubSubTransportOptions {
+  /** Publishing connection (shared with claims and the rate limiter). */
+  client: RedisClient;
+  redisUrl: string;
+  keys: Keys;
+  logger: Logger;
+  /** Messages held beyond the busy slots before shedding (SUBSCRIBER_BACKLOG). @defaultValue 10000 */
+  backlog?: number;
+  /** In-process deliveries of a transiently failing job (MAX_DELIVERIES). @defaultValue 5 */
+  maxDeliveries?: number;
+}
+
+export function createPubSubTransport(options: PubSubTransportOptions): Transport {
+  const { client, keys, logger } = options;
+  const backlogLimit = options.backlog ?? 10_000;
+  const maxDeliveries = options.maxDeliveries ?? 5;
+  let subscriber: RedisClient | undefined;
+  let subscribed = false;
+  let localIds = 0;
+
+  return {
+    kind: 'pubsub',
+    async publish(message: JobMessage) {
+      await client.publish(keys.channel, toWire(message));
+    },
+    isReady: () => client.isReady && (subscriber === undefined || (subscriber.isReady && subscribed)),
+    async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
+      const sub = await connectRedis({ url: options.redisUrl, role: 'subscriber', logger });
+      subscriber = sub;
+      const backlog: Delivery[] = [];
+      const retryTimers = new Set<NodeJS.Timeout>();
+      let stopping = false;
+      let shedSinceLog = 0;
+      const pool = createWorkPool(
+        handler,
+        opts.concurrency,
+        (err) => logger.error({ err }, 'delivery handler crashed'),
+        () => pump(),
+      );
+
+      const settle = (delivery: Delivery) => (s: Settlement) => {
+        if (s.kind !== 'retry' || stopping) return;
+        if (delivery.deliveryCount >= maxDeliveries) {
+          opts.onGiveUp?.(delivery, s.error);
+          return;
+        }
+        const timer = setTimeout(() => {
+          retryTimers.delete(timer);
+          offer({ ...delivery, deliveryCount: delivery.deliveryCount + 1 });
+        }, s.delayMs);
+        retryTimers.add(timer);
+      };
+
+      const pump = () => {
+        while (!stopping && backlog.length > 0 && pool.free() > 0) {
+          const next = backlog.shift() as Delivery;
+          pool.tryRun(next, settle(next));
+        }
+      };
+
+      const offer = (delivery: Delivery) => {
+        if (stopping) return;
+        if (pool.tryRun(delivery, settle(delivery))) return;
+        if (backlog.length < backlogLimit) {
+          backlog.push(delivery);
+          return;
+        }
+        messagesShed.inc();
+        if (shedSinceLog++ === 0) {
+          setTimeout(() => {
+            logger.warn({ shed: shedSinceLog, backlog: backlogLimit }, 'subscriber backlog full; shed messages are republished by the next scheduler tick');
+            shedSinceLog = 0;
+          }, 1000).unref();
+        }
+      };
+
+      // The listener stays synchronous and cheap so the socket is always drained.
+      const listener = (raw: string) => {
+        const parsed = parseMessage(raw);
+        if (!parsed.ok) {
+          opts.onReject(parsed.reason, parsed.detail, raw);
+          return;
+        }
+        offer({ message: parsed.message, id: parsed.message.id ?? `local-${++localIds}`, deliveryCount: parsed.message.attempt ?? 1 });
+      };
+
+      sub.on('ready', () => {
+        subscribed = true; // node-redis resubscribes on reconnect
+      });
+      sub.on('error', () => {
+        subscribed = sub.isReady;
+      });
+      await sub.subscribe(keys.channel, listener);
+      subscribed = true;
+
+      return {
+        inFlight: () => pool.inFlight(),
+        async stop(graceMs: number) {
+          stopping = true;
+          subscribed = false;
+          for (const t of retryTimers) clearTimeout(t);
+          if (backlog.length > 0) {
+            logger.info({ dropped: backlog.length }, 'dropping unstarted Pub/Sub messages; the scheduler republishes them');
+            backlog.length = 0;
+          }
+          await sub.unsubscribe(keys.channel).catch(() => {});
+          await pool.drain(graceMs);
+          await closeRedis(sub);
+          subscriber = undefined;
+        },
+      };
+    },
+    async close() {
+      await closeRedis(client);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// Redis clients for the system: checked at start (retry with backoff, then a clear failure), and
+// reconnecting forever once they have worked, with the connection state in metrics.
+import { createClient, type RedisClientType } from 'redis';
+import type { Logger } from '../logger.js';
+import { redisConnected, redisReconnects } from '../metrics.js';
+
+export type RedisClient = RedisClientType;
+
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+}
+
+export interface RedisConnectionOptions {
+  /** redis://[user:password@]host:port or rediss:// for TLS. */
+  url: string;
+  /** Label for metrics and logs: publisher, subscriber, claims … */
+  role: string;
+  logger: Logger;
+  /** Connection attempts at start before giving up. @defaultValue 6 */
+  startAttempts?: number;
+}
+
+/** Backoff with full jitter: 100ms, 200ms … capped at 5s. */
+export function reconnectDelay(retries: number): number {
+  const cap = Math.min(5000, 100 * 2 ** Math.min(retries, 10));
+  return Math.round(cap / 2 + Math.random() * (cap / 2));
+}
+
+/** Where the client points, without the password, for log lines. */
+export function describeRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}`;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/**
+ * Connects a client. Until it has been ready once, it tries `startAttempts` times and then rejects
+ * with RedisUnavailableError; afterwards it reconnects forever (commands wait in the offline queue).
+ */
+export async function connectRedis(options: RedisConnectionOptions): Promise<RedisClient> {
+  const { role, logger } = options;
+  const attempts = options.startAttempts ?? 6;
+  let everReady = false;
+  let lastError: Error | undefined;
+  const client: RedisClient = createClient({
+    url: options.url,
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: (retries: number, cause: Error) => {
+        lastError = cause;
+        if (!everReady && retries >= attempts - 1) return false;
+        redisReconnects.inc({ role });
+        return reconnectDelay(retries);
+      },
+    },
+  });
+  client.on('ready', () => {
+    if (everReady) logger.info({ role }, 'redis reconnected');
+    everReady = true;
+    redisConnected.set({ role }, 1);
+  });
+  client.on('end', () => redisConnected.set({ role }, 0));
+  let lastLogged = 0;
+  client.on('error', (err: Error) => {
+    redisConnected.set({ role }, client.isReady ? 1 : 0);
+    // One line per few seconds, not one per retry, while Redis is away.
+    if (everReady && Date.now() - lastLogged > 5000) {
+      lastLogged = Date.now();
+      logger.warn({ role, err: err.message }, 'redis connection lost; reconnecting');
+    }
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    const cause = lastError ?? (err as Error);
+    throw new RedisUnavailableError(
+      `cannot connect to Redis at ${describeRedisUrl(options.url)} after ${attempts} attempts: ${cause.message || cause.name}`,
+    );
+  }
+  return client;
+}
+
+/** Closes a client, waiting for pending replies when it is connected. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (!client.isOpen) return;
+  try {
+    if (client.isReady) await client.close();
+    else client.destroy();
+  } catch {
+    client.destroy();
+  }
+}

@@ -1,0 +1,50 @@
+// The one seam between the system and Redis: publishing jobs and consuming them, whatever the
+// transport (Pub/Sub or Streams). Nothing outside src/transport imports the Redis client.
+import type { JobMessage, RejectReason } from '../messages.js';
+
+/** One received, valid job. */
+export interface Delivery {
+  readonly message: JobMessage;
+  /** Transport id: the stream entry id, or the message id (or a local counter) for Pub/Sub. */
+  readonly id: string;
+  /** 1 on first delivery; streams count redeliveries, Pub/Sub counts in-process retries. */
+  readonly deliveryCount: number;
+}
+
+/** What became of a delivery, decided by the subscriber after its handler ran. */
+export type Settlement =
+  /** Done with it (stored, already current, or permanently failed and recorded). */
+  | { kind: 'ack' }
+  /** Transient failure: deliver it again after `delayMs` unless MAX_DELIVERIES is reached. */
+  | { kind: 'retry'; delayMs: number; error: string }
+  /** Another subscriber holds the job's claim: hand it back without counting a failure. */
+  | { kind: 'release' };
+
+export type DeliveryHandler = (delivery: Delivery, signal: AbortSignal) => Promise<Settlement>;
+
+export interface ConsumeOptions {
+  /** Deliveries handled at once (SUBSCRIBER_MAX_CONCURRENT_JOBS). */
+  concurrency: number;
+  /** A message that failed validation: log once, count, drop (never retried). */
+  onReject(reason: RejectReason, detail: string, raw: string): void;
+  /** A delivery given up after `maxDeliveries` transient failures (dead-lettered in streams). */
+  onGiveUp?(delivery: Delivery, error: string): void;
+}
+
+export interface Consumer {
+  /** Stops taking new deliveries, waits for those in flight (aborted after `graceMs`), then returns. */
+  stop(graceMs: number): Promise<void>;
+  /** Deliveries being handled now. */
+  inFlight(): number;
+}
+
+export interface Transport {
+  readonly kind: 'pubsub' | 'streams';
+  /** Publishes one job; rejects when Redis did not accept it. */
+  publish(message: JobMessage): Promise<void>;
+  /** Starts consuming; `handler` runs for each valid delivery, at most `concurrency` at once. */
+  consume(handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
+  /** True while connected (and, for a consumer, subscribed / reading). */
+  isReady(): boolean;
+  close(): Promise<void>;
+}

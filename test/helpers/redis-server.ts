@@ -1,0 +1,91 @@
+// A private redis-server per test suite: free port, its own temporary directory, optional AOF;
+// it can be killed (SIGKILL), stopped and restarted on the same port and directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServerOptions {
+  appendonly?: boolean;
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Extra redis-server arguments, e.g. ['--client-output-buffer-limit', 'pubsub 1mb 1mb 0']. */
+  args?: string[];
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  dir: string;
+  /** Stops (SIGTERM, or SIGKILL when `hard`) and waits for the process to exit. */
+  stop(hard?: boolean): Promise<void>;
+  /** Starts the server again on the same port and directory. */
+  start(): Promise<void>;
+  /** Stops for good and removes the directory. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.end();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'diary-redis-'));
+  let proc: ChildProcess | undefined;
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    '--appendonly', options.appendonly ? 'yes' : 'no',
+    ...(options.appendfsync ? ['--appendfsync', options.appendfsync] : []),
+    ...(options.args ?? []),
+  ];
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async start() {
+      const p = spawn('redis-server', args, { stdio: 'ignore' });
+      proc = p;
+      await waitForPort(port, 10_000);
+    },
+    async stop(hard = false) {
+      const p = proc;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill(hard ? 'SIGKILL' : 'SIGTERM');
+      await exited;
+      proc = undefined;
+    },
+    async destroy() {
+      await server.stop(true);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
