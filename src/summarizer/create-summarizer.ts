@@ -1,0 +1,134 @@
+// Builds the Summarizer for the system settings (LLM_*) or for one user's user_llms row.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { PermanentJobError } from '../errors/job-errors.js';
+import { ExtractiveSummarizer } from './extractive.js';
+import { OpenAiSummarizer, type LlmRateLimiter } from './openai.js';
+import type { Summarizer } from './summarizer.js';
+
+export type ProviderName = 'extractive' | 'openai';
+
+export interface CreateSummarizerOptions {
+  provider: ProviderName;
+  baseUrl?: string;
+  apiKey?: string;
+  model?: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  maxInputChars?: number;
+  rateLimiter?: LlmRateLimiter;
+  logger?: Logger;
+}
+
+/** The system default LLM (LLM_PROVIDER, LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, …). */
+export type SystemLlmOptions = CreateSummarizerOptions;
+
+/** A user_llms row's override columns; null means "the system default". */
+export interface UserLlmSettings {
+  provider: string | null;
+  model: string | null;
+  baseUrl: string | null;
+  apiKeyEncrypted: string | null;
+}
+
+/** Throws an Error naming what is missing when the openai provider lacks baseUrl or model. */
+export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
+  if (opts.provider === 'extractive') return new ExtractiveSummarizer();
+  if (opts.provider !== 'openai') throw new Error(`unknown LLM provider "${String(opts.provider)}" (expected extractive or openai)`);
+  const missing = [!opts.baseUrl && 'LLM_BASE_URL (baseUrl)', !opts.model && 'LLM_MODEL (model)'].filter(Boolean);
+  if (missing.length > 0) throw new Error(`LLM provider openai needs ${missing.join(' and ')}`);
+  return new OpenAiSummarizer({
+    baseUrl: opts.baseUrl as string,
+    model: opts.model as string,
+    ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+    ...(opts.maxInputChars !== undefined ? { maxInputChars: opts.maxInputChars } : {}),
+    ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+}
+
+// Summarizers are reused across jobs; the cache key is a hash, so no key sits in it in clear.
+const CACHE_LIMIT = 256;
+const cache = new Map<string, Summarizer>();
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
+function idOf(o: object | undefined): number {
+  if (!o) return 0;
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(o, id);
+  }
+  return id;
+}
+
+function cached(settings: unknown, build: () => Summarizer): Summarizer {
+  const key = createHash('sha256').update(JSON.stringify(settings)).digest('base64url');
+  const hit = cache.get(key);
+  if (hit) {
+    // Refresh recency: Map keeps insertion order, so the oldest entry is first.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const built = build();
+  cache.set(key, built);
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  return built;
+}
+
+/** Forgets every cached summarizer (tests; settings reloads). */
+export function clearSummarizerCache(): void {
+  cache.clear();
+}
+
+function isProvider(v: string): v is ProviderName {
+  return v === 'extractive' || v === 'openai';
+}
+
+/**
+ * The summarizer for one user: each non-null field of `user` overrides the system default.
+ * The system API key is used only with the system base URL, so a user pointing at their own
+ * server never receives it. Failures caused by the user's settings (an unknown provider, openai
+ * without a base URL or model, a stored key that cannot be decrypted) are PermanentJobErrors:
+ * retrying cannot help until the settings change.
+ */
+export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSettings | null, box: SecretBox | null): Summarizer {
+  const provider = user?.provider ?? system.provider;
+  if (!isProvider(provider)) throw new PermanentJobError(`unknown LLM provider "${provider}" in the user's settings`);
+  const shared = { timeoutMs: system.timeoutMs, maxRetries: system.maxRetries, maxInputChars: system.maxInputChars };
+  const objects = [idOf(system.rateLimiter), idOf(system.logger)];
+  if (provider === 'extractive') return cached({ provider }, () => new ExtractiveSummarizer());
+
+  const baseUrl = user?.baseUrl ?? system.baseUrl;
+  const model = user?.model ?? system.model;
+  const encrypted = user?.apiKeyEncrypted ?? null;
+  const useSystemKey = encrypted === null && baseUrl === system.baseUrl;
+  const keyId = encrypted !== null ? `user:${encrypted}` : useSystemKey ? `system:${system.apiKey ?? ''}` : 'none';
+  return cached({ provider, baseUrl, model, keyId, shared, objects }, () => {
+    let apiKey: string | undefined;
+    if (encrypted !== null) {
+      if (!box) throw new PermanentJobError("the user's API key is stored encrypted but SECRET_KEY is not set");
+      try {
+        apiKey = box.decrypt(encrypted);
+      } catch {
+        throw new PermanentJobError("the user's stored API key cannot be decrypted (SECRET_KEY changed or the value is corrupt); save it again");
+      }
+    } else if (useSystemKey) apiKey = system.apiKey;
+    try {
+      return createSummarizer({
+        ...system,
+        provider,
+        ...(baseUrl ? { baseUrl } : {}),
+        ...(model ? { model } : {}),
+        ...(apiKey ? { apiKey } : { apiKey: undefined }),
+      });
+    } catch (err) {
+      throw new PermanentJobError(`invalid LLM settings: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+}

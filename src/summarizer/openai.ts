@@ -1,0 +1,296 @@
+// Summaries from any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, llama.cpp,
+// LM Studio, Gemini's compatibility endpoint) over global fetch.
+//
+// Failure policy (DESIGN guarantee 5):
+//  - transient, retried here with exponential backoff + jitter up to `maxRetries` times, then thrown
+//    as TransientJobError: 408/409/425/429 (Retry-After honoured), 5xx, network errors, timeouts;
+//  - permanent, thrown at once as PermanentJobError after exactly one request: 401/403 (auth),
+//    404 or model_not_found (model), a content refusal (400 content policy or finish_reason
+//    content_filter / message.refusal), any other 4xx, and a 200 whose body is empty or malformed.
+//  - the job's own AbortSignal stops everything at once: summarize() rejects with `signal.reason`
+//    (whatever the caller aborted with), never with a wrapped error, so the caller recognizes it.
+// The API key is sent only in the Authorization header and is scrubbed from any text the server
+// sends back before that text reaches an error message or a log line.
+import type { Logger } from 'pino';
+import { PermanentJobError, TransientJobError } from '../errors/job-errors.js';
+import { redactUrlPasswords } from '../logger.js';
+import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
+import { detectEntriesLanguage } from './language.js';
+import { chunkEntries, inputSize } from './map-reduce.js';
+import { buildMessages, type ChatMessage, type PromptStage } from './prompts.js';
+import { backoffDelay, parseRetryAfter, sleep } from './retry.js';
+import type { Language, Summarizer, SummaryEntry, SummaryInput, SummaryKind, SummaryResult } from './summarizer.js';
+
+export interface LlmRateLimiter {
+  acquire(signal: AbortSignal): Promise<void>;
+}
+
+export interface OpenAiSummarizerOptions {
+  /** e.g. https://api.openai.com/v1 or http://localhost:11434/v1; "/chat/completions" is appended. */
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  /** Per request (each attempt), default 60 000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for transient failures, default 4. */
+  maxRetries?: number;
+  /** First backoff step, default 500 (then ×2 each retry, jittered, capped at 30 s). */
+  baseDelayMs?: number;
+  /** Above this many prompt characters the input is split and summarized in stages; default 12 000. */
+  maxInputChars?: number;
+  /** A Retry-After longer than this is not slept on here: the job is handed back with retryAfterMs. Default 60 000. */
+  maxRetryAfterMs?: number;
+  /** Fleet-wide request budget (LLM_MAX_RPM); one token per HTTP request. */
+  rateLimiter?: LlmRateLimiter;
+  logger?: Logger;
+  /** Sampling temperature, default 0.2 (summaries should stay close to the text). */
+  temperature?: number;
+}
+
+type ErrorClass = 'rate_limited' | 'server' | 'network' | 'timeout' | 'auth' | 'model' | 'refused' | 'bad_response';
+
+const PROVIDER = 'openai';
+const MAX_BACKOFF_MS = 30_000;
+/** Map-reduce depth limit: beyond it the input cannot be summarized, which is said, not hidden. */
+const MAX_STAGES = 4;
+
+interface Completion {
+  text: string;
+  usage?: { inputTokens: number; outputTokens: number };
+}
+
+/** A failure of one request, before the retry policy decides what to do with it. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass: ErrorClass,
+    readonly permanent: boolean,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export class OpenAiSummarizer implements Summarizer {
+  readonly provider = 'openai' as const;
+  readonly model: string;
+  readonly #url: string;
+  readonly #apiKey: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #baseDelayMs: number;
+  readonly #maxInputChars: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #temperature: number;
+  readonly #rateLimiter: LlmRateLimiter | undefined;
+  readonly #log: Logger | undefined;
+
+  constructor(options: OpenAiSummarizerOptions) {
+    if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
+    if (!options.model) throw new Error('openai summarizer: model is required');
+    let base: URL;
+    try {
+      base = new URL(options.baseUrl);
+    } catch {
+      throw new Error(`openai summarizer: baseUrl is not a URL: ${redactUrlPasswords(options.baseUrl)}`);
+    }
+    this.#url = base.href.replace(/\/+$/, '') + '/chat/completions';
+    this.model = options.model;
+    this.#apiKey = options.apiKey || undefined;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#maxRetries = options.maxRetries ?? 4;
+    this.#baseDelayMs = options.baseDelayMs ?? 500;
+    this.#maxInputChars = options.maxInputChars ?? 12_000;
+    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.#temperature = options.temperature ?? 0.2;
+    this.#rateLimiter = options.rateLimiter;
+    this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrlPasswords(this.#url) });
+  }
+
+  async summarize(input: SummaryInput, signal: AbortSignal): Promise<SummaryResult> {
+    signal.throwIfAborted();
+    const language = input.language ?? detectEntriesLanguage(input.entries);
+    const usage = { inputTokens: 0, outputTokens: 0 };
+    let reported = false;
+    const complete = async (messages: ChatMessage[]): Promise<string> => {
+      const c = await this.#complete(messages, signal);
+      if (c.usage) {
+        reported = true;
+        usage.inputTokens += c.usage.inputTokens;
+        usage.outputTokens += c.usage.outputTokens;
+      }
+      return c.text;
+    };
+    const text = await this.#staged(input.kind, language, input.entries, false, 0, complete);
+    return reported ? { text, model: this.model, usage } : { text, model: this.model };
+  }
+
+  /** One request when the input fits; otherwise summarize chunks (map), then their summaries (reduce). */
+  async #staged(
+    kind: SummaryKind,
+    language: Language,
+    entries: readonly SummaryEntry[],
+    fromParts: boolean,
+    depth: number,
+    complete: (messages: ChatMessage[]) => Promise<string>,
+  ): Promise<string> {
+    if (inputSize(entries) <= this.#maxInputChars) {
+      return complete(buildMessages(kind, language, entries, { stage: 'final', fromParts }));
+    }
+    if (depth >= MAX_STAGES) {
+      throw new PermanentJobError(`input still exceeds ${this.#maxInputChars} characters after ${MAX_STAGES} summarizing stages`);
+    }
+    const chunks = chunkEntries(entries, this.#maxInputChars);
+    this.#log?.info({ kind, stage: depth + 1, parts: chunks.length }, 'input too long for one request: summarizing in parts');
+    const partials: SummaryEntry[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      const stage: PromptStage = { stage: 'map', part: i + 1, parts: chunks.length };
+      const text = await complete(buildMessages(kind, language, chunk, stage));
+      partials.push({ date: (chunk[0] as SummaryEntry).date, text, isSummary: true });
+    }
+    return this.#staged(kind, language, partials, true, depth + 1, complete);
+  }
+
+  /** One completion with the retry policy applied. */
+  async #complete(messages: ChatMessage[], signal: AbortSignal): Promise<Completion> {
+    const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false });
+    for (let attempt = 0; ; attempt++) {
+      signal.throwIfAborted();
+      if (this.#rateLimiter) await this.#rateLimiter.acquire(signal);
+      try {
+        return await this.#request(body, signal);
+      } catch (err) {
+        if (signal.aborted) throw signal.reason;
+        if (!(err instanceof AttemptError)) throw err;
+        llmErrors.inc({ provider: PROVIDER, class: err.errorClass });
+        if (err.permanent) {
+          this.#log?.warn({ class: err.errorClass, err: err.message }, 'LLM request failed permanently');
+          throw new PermanentJobError(`LLM ${err.errorClass}: ${err.message}`);
+        }
+        const exhausted = attempt >= this.#maxRetries;
+        const tooLong = err.retryAfterMs !== undefined && err.retryAfterMs > this.#maxRetryAfterMs;
+        if (exhausted || tooLong) {
+          this.#log?.warn({ class: err.errorClass, attempts: attempt + 1, retryAfterMs: err.retryAfterMs }, 'LLM request failed, handing the job back');
+          const why = exhausted ? `after ${attempt + 1} attempts` : `server asks to wait ${err.retryAfterMs} ms`;
+          throw new TransientJobError(`LLM ${err.errorClass} ${why}: ${err.message}`, {
+            ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+            ...(err.errorClass === 'network' ? { cause: err.cause } : {}),
+          });
+        }
+        // Retry-After is a floor: wait at least that long, plus a little jitter against lockstep.
+        const delay =
+          err.retryAfterMs !== undefined
+            ? err.retryAfterMs + Math.floor(Math.random() * Math.min(250, err.retryAfterMs / 10 + 1))
+            : backoffDelay(attempt, this.#baseDelayMs, MAX_BACKOFF_MS);
+        this.#log?.warn({ class: err.errorClass, attempt: attempt + 1, delayMs: delay, err: err.message }, 'LLM request failed, retrying');
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  /** Exactly one HTTP request, under its own timeout and the job's signal. */
+  async #request(body: string, signal: AbortSignal): Promise<Completion> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('timeout'));
+    }, this.#timeoutMs);
+    const onAbort = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const started = performance.now();
+    let status = 0;
+    let retryAfter: string | null = null;
+    let raw: string;
+    try {
+      const res = await fetch(this.#url, { method: 'POST', headers, body, signal: controller.signal });
+      status = res.status;
+      retryAfter = res.headers.get('retry-after');
+      raw = await res.text();
+    } catch (cause) {
+      llmRequests.inc({ provider: PROVIDER, outcome: 'error' });
+      llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
+      if (signal.aborted) throw signal.reason;
+      if (timedOut) throw new AttemptError(`no answer within ${this.#timeoutMs} ms`, 'timeout', false);
+      const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : 'fetch failed';
+      throw new AttemptError(`network error: ${this.#scrub(detail)}`, 'network', false, undefined, { cause });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
+    const ok = status >= 200 && status < 300;
+    llmRequests.inc({ provider: PROVIDER, outcome: ok ? 'ok' : 'error' });
+    if (!ok) throw this.#httpError(status, raw, retryAfter);
+    const completion = this.#parse(raw);
+    if (completion.usage) {
+      llmTokens.inc({ provider: PROVIDER, kind: 'input' }, completion.usage.inputTokens);
+      llmTokens.inc({ provider: PROVIDER, kind: 'output' }, completion.usage.outputTokens);
+    }
+    this.#log?.debug({ status, ms: Math.round(performance.now() - started), usage: completion.usage }, 'LLM request done');
+    return completion;
+  }
+
+  #httpError(status: number, raw: string, retryAfter: string | null): AttemptError {
+    let code = '';
+    let message = '';
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      const e = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : isRecord(parsed) ? parsed : {};
+      code = [e.code, e.type, e.status].filter((v) => typeof v === 'string').join(' ');
+      message = typeof e.message === 'string' ? e.message : '';
+    } catch {
+      message = raw.slice(0, 200);
+    }
+    const detail = this.#scrub(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message.slice(0, 300)}` : ''}`);
+    if (status === 429 || status === 408 || status === 409 || status === 425) {
+      return new AttemptError(detail, status === 429 ? 'rate_limited' : 'server', false, parseRetryAfter(retryAfter));
+    }
+    if (status >= 500) return new AttemptError(detail, 'server', false, parseRetryAfter(retryAfter));
+    if (status === 401 || status === 403) return new AttemptError(detail, 'auth', true);
+    if (status === 404 || /model_not_found|model.*(not (be )?found|does not exist)/i.test(`${code} ${message}`)) {
+      return new AttemptError(detail, 'model', true);
+    }
+    if (/content[_ ]?(filter|policy|management)|safety|flagged|refus/i.test(`${code} ${message}`)) {
+      return new AttemptError(detail, 'refused', true);
+    }
+    return new AttemptError(detail, 'bad_response', true);
+  }
+
+  #parse(raw: string): Completion {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new AttemptError('response is not JSON', 'bad_response', true);
+    }
+    const choice = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
+    if (!isRecord(choice)) throw new AttemptError('response has no choices', 'bad_response', true);
+    const message = isRecord(choice.message) ? choice.message : {};
+    if (choice.finish_reason === 'content_filter') throw new AttemptError('the provider filtered the content (finish_reason content_filter)', 'refused', true);
+    if (typeof message.refusal === 'string' && message.refusal.trim() !== '') {
+      throw new AttemptError(`the model refused: ${this.#scrub(message.refusal.slice(0, 200))}`, 'refused', true);
+    }
+    // Reasoning models served by Ollama & co. put their thinking in <think> … </think>: not summary.
+    const content = typeof message.content === 'string' ? message.content.replace(/<think>[\s\S]*?<\/think>/g, '').trim() : '';
+    if (content === '') throw new AttemptError('response has no text', 'bad_response', true);
+    const u = isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : undefined;
+    const inputTokens = u && typeof u.prompt_tokens === 'number' ? u.prompt_tokens : undefined;
+    const outputTokens = u && typeof u.completion_tokens === 'number' ? u.completion_tokens : undefined;
+    return inputTokens !== undefined && outputTokens !== undefined ? { text: content, usage: { inputTokens, outputTokens } } : { text: content };
+  }
+
+  /** Removes the API key (and anything that looks like a bearer token or OpenAI key) from server text. */
+  #scrub(text: string): string {
+    let out = text;
+    if (this.#apiKey && this.#apiKey.length >= 4) out = out.split(this.#apiKey).join('***');
+    return redactUrlPasswords(out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***'));
+  }
+}

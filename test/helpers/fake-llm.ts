@@ -1,0 +1,252 @@
+// A fake OpenAI-compatible Chat Completions server on loopback, for tests and end-to-end runs.
+//
+//   const llm = await startFakeLlm({ latencyMs: 0, apiKey: 'sk-test', models: ['m1'] });
+//   llm.url          // "http://127.0.0.1:<port>/v1" — use as LLM_BASE_URL / baseUrl
+//   llm.script({ type: 'rate-limit', retryAfter: '1' }, { type: 'ok' })  // next calls, in order
+//   llm.calls        // chat completion requests received so far
+//   llm.requests     // [{ body, authorization, path, at }] in arrival order
+//   llm.reset()      // forget calls/requests/script
+//   await llm.close()
+//
+// Every POST .../chat/completions is one call. A scripted step is used per call, in order; with
+// no step left the default applies: answer after `latencyMs`. Answers are derived from the prompt
+// so tests can tell them apart: "fake summary (<ja|en>, <n> chars): <first 40 chars of the user message>",
+// the language being the prompt's (any hiragana/katakana → ja). usage: prompt_tokens = user message
+// length, completion_tokens = answer length. With `apiKey` set, a call without "Bearer <apiKey>" gets
+// 401 whose message echoes the key it received (as OpenAI's does, to test redaction); with `models`
+// set, any other model gets 404 model_not_found. GET .../models lists `models`.
+//
+// Steps: ok (text?, latencyMs?), rate-limit (429, retryAfter header value?), server-error (status?
+// default 503), unauthorized (401), forbidden (403), model-not-found (404), refusal (400
+// content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
+// not JSON), empty (200, empty content), hang (never answers; sockets are destroyed on close()).
+//
+// Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
+//   [--model NAME]…   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+
+export type FakeLlmStep =
+  | { type: 'ok'; text?: string; latencyMs?: number }
+  | { type: 'rate-limit'; retryAfter?: string }
+  | { type: 'server-error'; status?: number }
+  | { type: 'unauthorized' }
+  | { type: 'forbidden' }
+  | { type: 'model-not-found' }
+  | { type: 'refusal' }
+  | { type: 'content-filter' }
+  | { type: 'malformed' }
+  | { type: 'empty' }
+  | { type: 'hang' };
+
+export interface FakeLlmRequest {
+  /** Parsed JSON body (undefined if it was not JSON). */
+  body: { model?: string; messages?: { role: string; content: string }[]; [k: string]: unknown } | undefined;
+  authorization: string | undefined;
+  path: string;
+  /** Date.now() on arrival. */
+  at: number;
+}
+
+export interface FakeLlmOptions {
+  port?: number;
+  /** Default delay before a normal answer. */
+  latencyMs?: number;
+  /** When set, requests must carry "Authorization: Bearer <apiKey>". */
+  apiKey?: string;
+  /** When set, other models get 404 model_not_found. */
+  models?: string[];
+}
+
+export interface FakeLlm {
+  readonly url: string;
+  readonly calls: number;
+  readonly requests: readonly FakeLlmRequest[];
+  script(...steps: FakeLlmStep[]): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The fake's answer for a prompt: deterministic and tagged with the prompt's language. */
+export function fakeAnswer(userMessage: string): string {
+  const lang = /[\u3040-\u30ff]/.test(userMessage) ? 'ja' : 'en';
+  return `fake summary (${lang}, ${userMessage.length} chars): ${userMessage.slice(0, 40).replace(/\s+/g, ' ')}`;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>): void {
+  sendJson(res, status, { error: { message, type, param: null, code } }, headers);
+}
+
+function completion(model: string, text: string, promptChars: number, finishReason = 'stop'): unknown {
+  return {
+    id: `chatcmpl-fake-${Date.now()}`,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
+    usage: { prompt_tokens: promptChars, completion_tokens: text.length, total_tokens: promptChars + text.length },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
+  const requests: FakeLlmRequest[] = [];
+  let queue: FakeLlmStep[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) apiError(res, 500, 'fake llm crashed', 'server_error', null);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path.endsWith('/models')) {
+      sendJson(res, 200, { object: 'list', data: (options.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake' })) });
+      return;
+    }
+    if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
+      apiError(res, 404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
+      return;
+    }
+    const raw = await readBody(req);
+    let body: FakeLlmRequest['body'];
+    try {
+      body = JSON.parse(raw) as FakeLlmRequest['body'];
+    } catch {
+      body = undefined;
+    }
+    const authorization = req.headers.authorization;
+    requests.push({ body, authorization, path, at: Date.now() });
+    const step: FakeLlmStep = queue.shift() ?? { type: 'ok' };
+    const model = typeof body?.model === 'string' ? body.model : '';
+    const messages = Array.isArray(body?.messages) ? body.messages : [];
+    const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+
+    if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
+      const got = authorization?.replace(/^Bearer\s+/i, '') ?? '';
+      apiError(res, 401, `Incorrect API key provided: ${got}. You can find your API key at https://example.invalid.`, 'invalid_request_error', 'invalid_api_key');
+      return;
+    }
+    if (options.models && !options.models.includes(model)) {
+      apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+      return;
+    }
+    switch (step.type) {
+      case 'ok': {
+        const delay = step.latencyMs ?? options.latencyMs ?? 0;
+        const answer = (): void => sendJson(res, 200, completion(model, step.text ?? fakeAnswer(user), user.length));
+        if (delay <= 0) answer();
+        else {
+          const t = setTimeout(() => {
+            timers.delete(t);
+            if (!res.destroyed) answer();
+          }, delay);
+          timers.add(t);
+        }
+        return;
+      }
+      case 'rate-limit':
+        apiError(res, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded', step.retryAfter !== undefined ? { 'retry-after': step.retryAfter } : {});
+        return;
+      case 'server-error':
+        apiError(res, step.status ?? 503, 'The server is overloaded or not ready yet.', 'server_error', null);
+        return;
+      case 'unauthorized':
+        apiError(res, 401, `Incorrect API key provided: ${authorization?.replace(/^Bearer\s+/i, '') ?? ''}.`, 'invalid_request_error', 'invalid_api_key');
+        return;
+      case 'forbidden':
+        apiError(res, 403, 'You are not allowed to sample from this model', 'invalid_request_error', 'permission_denied');
+        return;
+      case 'model-not-found':
+        apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+        return;
+      case 'refusal':
+        apiError(res, 400, 'Your request was rejected as a result of our safety system.', 'invalid_request_error', 'content_policy_violation');
+        return;
+      case 'content-filter':
+        sendJson(res, 200, completion(model, '', user.length, 'content_filter'));
+        return;
+      case 'malformed':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"choices": [ this is not json');
+        return;
+      case 'empty':
+        sendJson(res, 200, completion(model, '', user.length));
+        return;
+      case 'hang':
+        return; // never answer; close() destroys the socket
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    get calls() {
+      return requests.length;
+    },
+    requests,
+    script(...steps: FakeLlmStep[]) {
+      queue.push(...steps);
+    },
+    reset() {
+      requests.length = 0;
+      queue = [];
+    },
+    close() {
+      for (const t of timers) clearTimeout(t);
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+// Standalone process mode.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const models: string[] = [];
+  args.forEach((a, i) => {
+    if (a === '--model' && args[i + 1]) models.push(args[i + 1] as string);
+  });
+  const port = Number(argValue(args, '--port') ?? 0);
+  const latencyMs = Number(argValue(args, '--latency-ms') ?? 0);
+  const apiKey = argValue(args, '--api-key');
+  const llm = await startFakeLlm({ port, latencyMs, ...(apiKey ? { apiKey } : {}), ...(models.length ? { models } : {}) });
+  process.stdout.write(`${llm.url}\n`);
+  const stop = (): void => {
+    void llm.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,93 @@
+// Choosing the summarizer: system defaults, per-user overrides, encrypted keys, caching.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { SecretBox } from '../../src/crypto/secret-box.js';
+import { isPermanent } from '../../src/errors/job-errors.js';
+import { clearSummarizerCache, createSummarizer, resolveUserSummarizer, type SystemLlmOptions } from '../../src/summarizer/create-summarizer.js';
+import type { SummaryInput } from '../../src/summarizer/summarizer.js';
+import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
+import { EN_DIARY } from './diaries.js';
+
+const box = new SecretBox('create-summarizer-test-secret-key-0123456789');
+const input: SummaryInput = { kind: 'daily', entries: [{ date: '2024-03-05', text: EN_DIARY }] };
+const live = (): AbortSignal => new AbortController().signal;
+
+describe('createSummarizer / resolveUserSummarizer', () => {
+  let llm: FakeLlm;
+  let other: FakeLlm;
+  let system: SystemLlmOptions;
+  before(async () => {
+    llm = await startFakeLlm();
+    other = await startFakeLlm();
+  });
+  after(async () => {
+    await llm.close();
+    await other.close();
+  });
+  beforeEach(() => {
+    llm.reset();
+    other.reset();
+    clearSummarizerCache();
+    system = { provider: 'openai', baseUrl: llm.url, apiKey: 'sk-system-key-abcdef123456', model: 'sys-model', maxRetries: 0 };
+  });
+
+  it('createSummarizer: extractive by default settings; openai without baseUrl or model is a clear error', () => {
+    assert.equal(createSummarizer({ provider: 'extractive' }).provider, 'extractive');
+    assert.throws(() => createSummarizer({ provider: 'openai', model: 'm' }), /needs LLM_BASE_URL/);
+    assert.throws(() => createSummarizer({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1' }), /needs LLM_MODEL/);
+    assert.equal(createSummarizer({ provider: 'openai', baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }).provider, 'openai');
+  });
+
+  it('no user row → the system LLM with the system key', async () => {
+    const s = resolveUserSummarizer(system, null, box);
+    const r = await s.summarize(input, live());
+    assert.equal(r.model, 'sys-model');
+    assert.equal(llm.requests[0]?.authorization, 'Bearer sk-system-key-abcdef123456');
+  });
+
+  it("the user's non-null fields override: model and an encrypted key, decrypted for the request", async () => {
+    const user = { provider: null, model: 'user-model', baseUrl: null, apiKeyEncrypted: box.encrypt('sk-user-key-999') };
+    const r = await resolveUserSummarizer(system, user, box).summarize(input, live());
+    assert.equal(r.model, 'user-model');
+    assert.equal(llm.requests[0]?.body?.model, 'user-model');
+    assert.equal(llm.requests[0]?.authorization, 'Bearer sk-user-key-999');
+  });
+
+  it("a user's own base URL without a key of their own never receives the system key", async () => {
+    const user = { provider: 'openai', model: null, baseUrl: other.url, apiKeyEncrypted: null };
+    await resolveUserSummarizer(system, user, box).summarize(input, live());
+    assert.equal(other.calls, 1);
+    assert.equal(llm.calls, 0);
+    assert.equal(other.requests[0]?.authorization, undefined);
+  });
+
+  it('a user may choose the extractive provider over a system LLM', async () => {
+    const s = resolveUserSummarizer(system, { provider: 'extractive', model: null, baseUrl: null, apiKeyEncrypted: null }, box);
+    assert.equal(s.provider, 'extractive');
+    assert.equal((await s.summarize(input, live())).model, 'extractive-v1');
+    assert.equal(llm.calls, 0);
+  });
+
+  it('undecryptable stored key, missing SECRET_KEY, unknown provider, openai without a model: PermanentJobError', () => {
+    const encrypted = box.encrypt('sk-user-key-999');
+    const bad = { provider: null, model: null, baseUrl: null, apiKeyEncrypted: encrypted.slice(0, -4) + 'AAAA' };
+    assert.throws(() => resolveUserSummarizer(system, bad, box), (e) => isPermanent(e) && /cannot be decrypted/.test((e as Error).message));
+    const other = new SecretBox('a-different-secret-key-0123456789abcdef');
+    assert.throws(() => resolveUserSummarizer(system, { ...bad, apiKeyEncrypted: encrypted }, other), (e) => isPermanent(e));
+    assert.throws(() => resolveUserSummarizer(system, { ...bad, apiKeyEncrypted: encrypted }, null), (e) => isPermanent(e) && /SECRET_KEY/.test((e as Error).message));
+    assert.throws(() => resolveUserSummarizer(system, { provider: 'gpt', model: null, baseUrl: null, apiKeyEncrypted: null }, box), (e) => isPermanent(e));
+    assert.throws(
+      () => resolveUserSummarizer({ provider: 'extractive' }, { provider: 'openai', model: null, baseUrl: 'http://127.0.0.1:1/v1', apiKeyEncrypted: null }, box),
+      (e) => isPermanent(e) && /LLM_MODEL/.test((e as Error).message),
+    );
+  });
+
+  it('caches by effective settings: same settings → same instance, changed settings → a new one', () => {
+    const user = { provider: null, model: 'user-model', baseUrl: null, apiKeyEncrypted: box.encrypt('sk-a') };
+    const a = resolveUserSummarizer(system, user, box);
+    assert.equal(resolveUserSummarizer(system, { ...user }, box), a);
+    assert.notEqual(resolveUserSummarizer(system, { ...user, model: 'other' }, box), a);
+    assert.notEqual(resolveUserSummarizer(system, { ...user, apiKeyEncrypted: box.encrypt('sk-b') }, box), a);
+    assert.equal(resolveUserSummarizer(system, null, box), resolveUserSummarizer({ ...system }, null, box));
+  });
+});
