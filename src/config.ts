@@ -19,7 +19,7 @@ export interface Config {
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
-  llm: { provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number };
+  llm: { provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number; maxRetries: number };
   secretKey: string | undefined;
   jwtSecret: string | undefined;
   registerKey: string | undefined;
@@ -34,6 +34,11 @@ type Env = Record<string, string | undefined>;
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+/**
+ * The longest duration a setting may hold: timers (setTimeout/setInterval) take at most 2^31-1 ms,
+ * and Node turns anything longer into 1 ms, so `JOB_TIMEOUT=1000h` would time every job out at once.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
 
 /** Parses `500ms`, `30s`, `5m`, `1h` (or a sequence such as `1h30m`) into milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -87,8 +92,8 @@ class Reader {
   duration(name: string, fallback: string, minMs = 1): number {
     const v = this.raw(name) ?? fallback;
     const ms = parseDuration(v);
-    if (ms === undefined || ms < minMs) {
-      this.fail(name, v, `a duration like 500ms, 30s, 5m or 1h${minMs > 1 ? ` (at least ${minMs}ms)` : ''}`);
+    if (ms === undefined || ms < minMs || ms > MAX_DURATION_MS) {
+      this.fail(name, v, `a duration like 500ms, 30s, 5m or 1h, from ${minMs}ms to 596h`);
     }
     return ms;
   }
@@ -108,30 +113,76 @@ class Reader {
     return this.fail(name, v, 'true or false');
   }
 
-  url(name: string, protocols: readonly string[]): string | undefined {
+  url(name: string, protocols: readonly string[], parse: (v: string) => URL = (v) => new URL(v)): string | undefined {
     const v = this.raw(name);
     if (v === undefined) return undefined;
+    const accepts = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
     let parsed: URL;
     try {
-      parsed = new URL(v);
+      parsed = parse(v);
     } catch {
-      return this.fail(name, redactPassword(v), `a URL (${protocols.join(', ')})`);
+      return this.fail(name, redactUrl(v), accepts);
     }
-    if (!protocols.includes(parsed.protocol)) this.fail(name, redactPassword(v), `a URL starting with ${protocols.join(' or ')}//`);
+    if (!protocols.includes(parsed.protocol)) this.fail(name, redactUrl(v), accepts);
     return v;
   }
 }
 
-function redactPassword(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+/**
+ * A URL as it may appear in an error message: everything up to its last `@` (user, password, and
+ * whatever a password with `@`, `/` or `?` in it would spill) becomes `***`, and the query and
+ * fragment (`?password=`, `?key=`) are cut. Plain text, so it holds for values that are not URLs.
+ */
+export function redactUrl(value: string): string {
+  let s = value;
+  const at = s.lastIndexOf('@');
+  if (at >= 0) {
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s);
+    const keep = scheme && scheme[0].length <= at ? scheme[0] : '';
+    s = `${keep}***${s.slice(at)}`;
+  }
+  return s.replace(/[?#][\s\S]*$/, '?...');
+}
+
+/** pg accepts `postgres://user:pw@/db?host=/socket` (no host), which WHATWG URL does not parse. */
+function parsePostgresUrl(v: string): URL {
+  try {
+    return new URL(v);
+  } catch {
+    return new URL(v.replace('@/', '@localhost/'));
+  }
+}
+
+/** Host and port of a redis:// or rediss:// URL (already validated). */
+function redisEndpoint(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: u.port ? Number(u.port) : 6379 };
+}
+
+function validHost(host: string): boolean {
+  if (!/^[\w.%:-]+$/.test(host)) return false;
+  try {
+    return new URL(`redis://${host.includes(':') ? `[${host}]` : host}:6379`).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Reads and validates the whole configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const r = new Reader(env);
   const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
-  const host = r.string('REDIS_HOST', '127.0.0.1');
-  const port = r.int('REDIS_PORT', 6379, 1, 65535);
+  // REDIS_URL overrides REDIS_HOST/REDIS_PORT, which are then not even read: Kubernetes injects
+  // REDIS_PORT=tcp://10.0.0.1:6379 into every pod beside a Service named "redis".
+  let host: string;
+  let port: number;
+  if (redisUrl !== undefined) {
+    ({ host, port } = redisEndpoint(redisUrl));
+  } else {
+    host = r.string('REDIS_HOST', '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
+    if (!validHost(host)) r.fail('REDIS_HOST', host, 'a host name or IP address such as 127.0.0.1, redis or ::1');
+    port = r.int('REDIS_PORT', 6379, 1, 65535);
+  }
   const interval = r.duration('SCHEDULER_INTERVAL', '5m', 1000);
   const jobLeaseMs = r.duration('JOB_LEASE', '30s', 1000);
   const tz = r.string('DEFAULT_TIMEZONE', 'Asia/Tokyo');
@@ -159,7 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       port,
       fromUrl: redisUrl !== undefined,
     },
-    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:'], parsePostgresUrl),
     dataDir: r.string('DATA_DIR', './data'),
     channel,
     transport: r.oneOf('QUEUE_TRANSPORT', ['pubsub', 'streams'] as const, 'pubsub'),
@@ -183,6 +234,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       model: llmModel,
       maxRpm: r.optionalInt('LLM_MAX_RPM', 1, 1_000_000),
       timeoutMs: r.duration('LLM_TIMEOUT', '60s', 100),
+      maxRetries: r.int('LLM_MAX_RETRIES', 4, 0, 20),
     },
     secretKey,
     jwtSecret,
@@ -225,6 +277,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_API_KEY', default: '—', meaning: 'openai: bearer key (never logged)' },
   { name: 'LLM_MODEL', default: '—', meaning: 'openai: model name' },
   { name: 'LLM_TIMEOUT', default: '60s', meaning: 'one LLM request' },
+  { name: 'LLM_MAX_RETRIES', default: '4', meaning: 'retries of one LLM call on 429, 5xx and network errors (with backoff) before the job itself is retried' },
   { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
   { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },

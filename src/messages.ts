@@ -25,8 +25,10 @@ export function isCalendarDate(value: string): boolean {
   return d <= daysInMonth(y, mo);
 }
 
+/** Days in a month of the proleptic Gregorian calendar (any year: Date.UTC maps 0..99 to 1900..1999). */
 export function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 const optional = {
@@ -63,6 +65,9 @@ export type ParseResult =
   | { ok: false; reason: RejectReason; detail: string };
 
 const encoder = new TextEncoder();
+// ignoreBOM: a leading U+FEFF is kept (and then rejected by JSON.parse), so bytes and the same
+// text given as a string always get the same verdict.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Validates one raw message. Unknown fields are kept (and ignored by handlers). */
 export function parseMessage(raw: string | Uint8Array): ParseResult {
@@ -72,7 +77,7 @@ export function parseMessage(raw: string | Uint8Array): ParseResult {
   }
   let value: unknown;
   try {
-    value = JSON.parse(typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    value = JSON.parse(typeof raw === 'string' ? raw : decoder.decode(raw));
   } catch (err) {
     return { ok: false, reason: 'not_json', detail: `not JSON: ${(err as Error).message}` };
   }
@@ -82,7 +87,7 @@ export function parseMessage(raw: string | Uint8Array): ParseResult {
   const type = (value as { type?: unknown }).type;
   const schema = type === 'daily_summary' ? dailySchema : type === 'monthly_summary' ? monthlySchema : undefined;
   if (!schema) {
-    return { ok: false, reason: 'unknown_type', detail: `unknown type ${JSON.stringify(type) ?? 'undefined'}` };
+    return { ok: false, reason: 'unknown_type', detail: `unknown type ${describe(type)}` };
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -91,7 +96,17 @@ export function parseMessage(raw: string | Uint8Array): ParseResult {
       .join('; ');
     return { ok: false, reason: 'invalid_field', detail };
   }
-  return { ok: true, message: parsed.data };
+  // The validated object itself, not zod's copy: the copy loses an own "__proto__" field (it
+  // becomes the copy's prototype instead), and unknown fields must be kept as they came.
+  return { ok: true, message: value as JobMessage };
+}
+
+/** A short, never-throwing description of a bad `type` (JSON.stringify overflows on deep nesting). */
+function describe(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? '(an array)' : '(an object)';
 }
 
 // The 64 KiB check must be cheap on the hot path: a UTF-16 unit is 1 to 3 UTF-8 bytes, so only

@@ -102,6 +102,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
     ...(config.llm.model ? { model: config.llm.model } : {}),
     timeoutMs: config.llm.timeoutMs,
+    maxRetries: config.llm.maxRetries,
     logger,
     ...(config.llm.maxRpm
       ? { rateLimiter: createRedisRateLimiter({ client: redis, key: keys.llmRate, maxPerMinute: config.llm.maxRpm }) }

@@ -27,7 +27,8 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
   return async (delivery, stopSignal): Promise<Settlement> => {
     const msg = delivery.message;
-    const log = logger.child({ ...jobFields(msg), attempt: delivery.deliveryCount });
+    // Messages published by other tools may lack an id: the transport's delivery id stands in.
+    const log = logger.child({ ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount });
     messagesReceived.inc({ type: msg.type });
     const claim = await claims.acquire(jobKey(msg));
     if (!claim) {
