@@ -1,0 +1,296 @@
+// The operations dashboard (admins): transport, subscribers, rates, scheduler ticks, summaries by
+// status, the pending list and dead letters (streams), and throughput over the last hour.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DeadLetter, Overview } from '../../../src/gen/diary/v1/admin_pb';
+import { adminClient, errorMessage, tsDate } from '../api';
+import { formatDateTime, formatDuration } from '../dates';
+import { useI18n } from '../i18n';
+import { Notice } from '../components/Notice';
+import { ThroughputChart } from '../components/ThroughputChart';
+
+const POLL_MS = 5000;
+
+interface Sample {
+  at: number;
+  processed: number;
+  failed: number;
+  rejected: number;
+}
+
+interface Rates {
+  processed: number;
+  failed: number;
+  rejected: number;
+}
+
+export function DashboardPage() {
+  const { t, lang } = useI18n();
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const [fetchedAt, setFetchedAt] = useState<Date>(new Date());
+  const [rates, setRates] = useState<Rates | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dead, setDead] = useState<DeadLetter[]>([]);
+  const [replayInfo, setReplayInfo] = useState<string | null>(null);
+  const [replayError, setReplayError] = useState<string | null>(null);
+  const prev = useRef<Sample | null>(null);
+  const busy = useRef(false);
+
+  const load = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      const o = await adminClient.getOverview({});
+      const now = Date.now();
+      const sample: Sample = {
+        at: now,
+        processed: Number(o.processedTotal),
+        failed: Number(o.failedTotal),
+        rejected: Number(o.rejectedTotal),
+      };
+      const p = prev.current;
+      if (p && now > p.at) {
+        const perMin = (a: number, b: number) => (Math.max(0, a - b) * 60_000) / (now - p.at);
+        setRates({
+          processed: perMin(sample.processed, p.processed),
+          failed: perMin(sample.failed, p.failed),
+          rejected: perMin(sample.rejected, p.rejected),
+        });
+      }
+      prev.current = sample;
+      setOverview(o);
+      setFetchedAt(new Date(now));
+      setError(null);
+      if (o.transport === 'streams') {
+        const dl = await adminClient.listDeadLetters({ limit: 50 });
+        setDead(dl.entries);
+      } else setDead([]);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      busy.current = false;
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), POLL_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  async function replay(ids: string[], all: boolean) {
+    setReplayError(null);
+    setReplayInfo(null);
+    try {
+      const res = await adminClient.replayDeadLetters({ ids, all });
+      setReplayInfo(t.replayed(res.replayed));
+      await load();
+    } catch (err) {
+      setReplayError(errorMessage(err));
+    }
+  }
+
+  if (!overview) {
+    return (
+      <div className="dashboard-page" data-testid="dashboard-page">
+        <h1>{t.dashboardTitle}</h1>
+        {error ? <Notice kind="error">{error}</Notice> : <p className="loading">{t.loading}</p>}
+      </div>
+    );
+  }
+
+  const streams = overview.transport === 'streams';
+  const rate = (v: number | undefined) => (v === undefined ? t.ratePending : v.toFixed(1));
+  const statuses = ['queued', 'processing', 'done', 'failed', 'stale'];
+  const counts = new Map<string, number>();
+  for (const s of overview.summaries) counts.set(`${s.kind}/${s.status}`, Number(s.count));
+  const extraStatuses = [...new Set(overview.summaries.map((s) => s.status))].filter((s) => !statuses.includes(s));
+
+  return (
+    <div className="dashboard-page" data-testid="dashboard-page">
+      <div className="page-head">
+        <h1>{t.dashboardTitle}</h1>
+        <span className="muted small" data-testid="dashboard-updated">
+          {t.lastUpdated}: {formatDateTime(fetchedAt, lang)}
+        </span>
+      </div>
+      {error && <Notice kind="error">{error}</Notice>}
+      <div className="stats">
+        <Stat label={t.transport} value={overview.transport} testId="stat-transport" />
+        <Stat label={t.subscribers} value={overview.subscribers} testId="stat-subscribers" warn={overview.subscribers === 0} />
+        <Stat label={t.inFlight} value={Number(overview.inFlight)} testId="stat-in-flight" />
+        <Stat label={t.processedPerMin} value={rate(rates?.processed)} testId="stat-processed-rate" />
+        <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0) > 0} />
+        <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0) > 0} />
+        {streams && (
+          <>
+            <Stat label={t.streamLength} value={Number(overview.streamLength)} testId="stat-stream-length" />
+            <Stat label={t.pending} value={Number(overview.pending)} testId="stat-pending" />
+            <Stat label={t.oldestPending} value={formatDuration(Number(overview.oldestPendingMs))} testId="stat-oldest-pending" />
+            <Stat
+              label={t.deadLetters}
+              value={Number(overview.deadLetters)}
+              testId="stat-dead-letters"
+              warn={Number(overview.deadLetters) > 0}
+            />
+          </>
+        )}
+      </div>
+      <p
+        className="muted small"
+        data-testid="totals"
+        data-processed={String(overview.processedTotal)}
+        data-failed={String(overview.failedTotal)}
+        data-rejected={String(overview.rejectedTotal)}
+      >
+        {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal))}
+      </p>
+
+      <section className="card">
+        <h2>{t.throughput}</h2>
+        <ThroughputChart points={overview.throughput} now={fetchedAt} />
+      </section>
+
+      <div className="layout-2 even">
+        <section className="card">
+          <h2>{t.schedulerTicks}</h2>
+          {overview.ticks.length === 0 ? (
+            <p className="muted">{t.none}</p>
+          ) : (
+            <table className="table" data-testid="ticks">
+              <thead>
+                <tr>
+                  <th>{t.job}</th>
+                  <th>{t.startedAt}</th>
+                  <th className="num">{t.found}</th>
+                  <th className="num">{t.published}</th>
+                  <th className="num">{t.failed}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overview.ticks.map((tick, i) => (
+                  <tr key={`${tick.job}-${i}`}>
+                    <td>{tick.job}</td>
+                    <td>{formatDateTime(tsDate(tick.startedAt), lang)}</td>
+                    <td className="num">{tick.found}</td>
+                    <td className="num">{tick.published}</td>
+                    <td className={`num${tick.failed > 0 ? ' bad' : ''}`}>{tick.failed}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="card">
+          <h2>{t.summariesByStatus}</h2>
+          <table className="table" data-testid="summaries-by-status">
+            <thead>
+              <tr>
+                <th>{t.kind}</th>
+                {[...statuses, ...extraStatuses].map((s) => (
+                  <th key={s} className="num">
+                    {t.status[s] ?? s}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {(['daily', 'monthly'] as const).map((kind) => (
+                <tr key={kind}>
+                  <td>{t[kind]}</td>
+                  {[...statuses, ...extraStatuses].map((s) => (
+                    <td key={s} className={`num status-cell-${s}`} data-testid={`count-${kind}-${s}`}>
+                      {counts.get(`${kind}/${s}`) ?? 0}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      </div>
+
+      <div className="layout-2 even">
+        <section className="card">
+          <h2>{t.pendingList}</h2>
+          {!streams ? (
+            <p className="muted">{t.streamsOnly}</p>
+          ) : overview.pendingEntries.length === 0 ? (
+            <p className="muted">{t.none}</p>
+          ) : (
+            <table className="table" data-testid="pending-entries">
+              <thead>
+                <tr>
+                  <th>{t.consumer}</th>
+                  <th className="num">{t.pending}</th>
+                  <th className="num">{t.idle}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overview.pendingEntries.map((p) => (
+                  <tr key={p.consumer}>
+                    <td className="mono">{p.consumer}</td>
+                    <td className="num">{String(p.pending)}</td>
+                    <td className="num">{formatDuration(Number(p.idleMs))}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section className="card" data-testid="dead-letters">
+          <div className="card-head">
+            <h2>{t.deadLetters}</h2>
+            {streams && dead.length > 0 && (
+              <button type="button" className="btn" onClick={() => void replay([], true)} data-testid="replay-all">
+                {t.replayAll}
+              </button>
+            )}
+          </div>
+          {replayError && <Notice kind="error">{replayError}</Notice>}
+          {replayInfo && <Notice kind="ok">{replayInfo}</Notice>}
+          {!streams ? (
+            <p className="muted">{t.streamsOnly}</p>
+          ) : dead.length === 0 ? (
+            <p className="muted">{t.none}</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t.data}</th>
+                  <th>{t.error}</th>
+                  <th className="num">{t.deliveries}</th>
+                  <th>{t.failedAt}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {dead.map((d) => (
+                  <tr key={d.id}>
+                    <td className="mono wrap">{d.data}</td>
+                    <td className="wrap">{d.error}</td>
+                    <td className="num">{d.deliveries}</td>
+                    <td>{formatDateTime(tsDate(d.failedAt), lang)}</td>
+                    <td>
+                      <button type="button" className="btn btn-small" onClick={() => void replay([d.id], false)}>
+                        {t.replay}
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function Stat({ label, value, testId, warn }: { label: string; value: string | number; testId: string; warn?: boolean }) {
+  return (
+    <div className={`stat${warn ? ' warn' : ''}`} data-testid={testId}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{value}</div>
+    </div>
+  );
+}
