@@ -79,31 +79,42 @@ export async function readMonthlyInput(
   };
 }
 
-/** Marks a day's summary as queued/processing without touching a stored result. */
-export async function setDailyStatus(db: Queryable, userId: string, date: string, status: 'queued' | 'processing'): Promise<void> {
-  await db.query(
-    `INSERT INTO diary_summary_days AS s (user_id, date, status)
-     VALUES ($1, $2, $3)
-     ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
-       WHERE s.status IS DISTINCT FROM excluded.status`,
-    [userId, date, status],
-  );
+// Lock order, everywhere a summary row is written: the input row first (diaries / diary_months),
+// then the summary row (whose triggers come back to the input row and, for days, to the month).
+// Writers that took the opposite order deadlocked against a subscriber storing its result.
+
+/** Marks a day's summary queued or processing, keeping any stored result. */
+export async function setDailyStatus(db: Db, userId: string, date: string, status: 'queued' | 'processing'): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM diaries WHERE user_id = $1 AND date = $2 FOR UPDATE', [userId, date]);
+    await tx.query(
+      `INSERT INTO diary_summary_days AS s (user_id, date, status)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
+         WHERE s.status IS DISTINCT FROM excluded.status`,
+      [userId, date, status],
+    );
+  });
 }
 
+/** Marks a month's summary queued or processing, keeping any stored result. */
 export async function setMonthlyStatus(
-  db: Queryable,
+  db: Db,
   userId: string,
   year: number,
   month: number,
   status: 'queued' | 'processing',
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO diary_summary_months AS s (user_id, year, month, status)
-     VALUES ($1, $2, $3, $4)
-     ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
-       WHERE s.status IS DISTINCT FROM excluded.status`,
-    [userId, year, month, status],
-  );
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT 1 FROM diary_months WHERE user_id = $1 AND year = $2 AND month = $3 FOR UPDATE', [userId, year, month]);
+    await tx.query(
+      `INSERT INTO diary_summary_months AS s (user_id, year, month, status)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
+         WHERE s.status IS DISTINCT FROM excluded.status`,
+      [userId, year, month, status],
+    );
+  });
 }
 
 /**

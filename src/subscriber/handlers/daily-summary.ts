@@ -12,10 +12,13 @@ export async function handleDailySummary(msg: DailySummaryMessage, ctx: JobConte
   // retries one that failed permanently.
   if (!diary.needsSummary && msg.trigger !== 'manual') return 'current';
   await setDailyStatus(db, msg.user_id, msg.date, 'processing');
-  return summarizeAndStore(
+  const outcome = await summarizeAndStore(
     ctx,
     msg.user_id,
     { kind: 'daily', entries: [{ date: msg.date, text: diary.content }] },
-    (outcome) => saveDailyOutcome(db, msg.user_id, msg.date, diary.version, outcome),
+    (result) => saveDailyOutcome(db, msg.user_id, msg.date, diary.version, result),
   );
+  // The input changed while it was summarized: the row goes back to queued for the new version.
+  if (outcome === 'superseded') await setDailyStatus(db, msg.user_id, msg.date, 'queued');
+  return outcome;
 }

@@ -11,10 +11,13 @@ export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobC
   if (!input || input.entries.length === 0) return 'current';
   if (!input.needsSummary && msg.trigger !== 'manual') return 'current';
   await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'processing');
-  return summarizeAndStore(
+  const outcome = await summarizeAndStore(
     ctx,
     msg.user_id,
     { kind: 'monthly', entries: input.entries },
-    (outcome) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, outcome),
+    (result) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, result),
   );
+  // The input changed while it was summarized: the row goes back to queued for the new version.
+  if (outcome === 'superseded') await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'queued');
+  return outcome;
 }

@@ -1,0 +1,137 @@
+// The diary API: Connect-ES handlers for every service, served as gRPC, gRPC-Web and Connect JSON
+// on one port (HTTP/1.1 and h2c, see dual-protocol.ts), next to /metrics, /healthz, /readyz and
+// the web app's static files. Every response carries the security headers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createContextValues, type ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
+import { secretBoxFromSetting } from '../crypto/secret-box.js';
+import { AdminService } from '../gen/diary/v1/admin_pb.js';
+import { AuthService } from '../gen/diary/v1/auth_pb.js';
+import { DiaryService } from '../gen/diary/v1/diaries_pb.js';
+import { SettingsService } from '../gen/diary/v1/settings_pb.js';
+import { SummaryService } from '../gen/diary/v1/summaries_pb.js';
+import type { Runtime } from '../runtime.js';
+import { authInterceptor, clientAddressKey } from './auth.js';
+import { clientAddress, createDualServer } from './dual-protocol.js';
+import { errorInterceptor } from './error-interceptor.js';
+import { opsRoutes } from './ops-routes.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { setSecurityHeaders } from './security-headers.js';
+import { adminService } from './services/admin-service.js';
+import { authService } from './services/auth-service.js';
+import { diaryService } from './services/diary-service.js';
+import { settingsService } from './services/settings-service.js';
+import { summaryService } from './services/summary-service.js';
+import { findWebRoot, staticFiles } from './static-files.js';
+
+/** Largest request body: a 100,000-character diary in JSON with every character escaped fits. */
+export const READ_MAX_BYTES = 1024 * 1024;
+
+export interface RateLimits {
+  /** Sign-in attempts per email: 10, then one more every 30 s. */
+  signInPerEmail: RateLimitOptions;
+  /** Sign-in and sign-up attempts per client address: 30, then one every 2 s. */
+  authPerAddress: RateLimitOptions;
+  /** Manual summary requests per user: 10 a minute. */
+  summaryRequests: RateLimitOptions;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  signInPerEmail: { capacity: 10, refillMs: 30_000 },
+  authPerAddress: { capacity: 30, refillMs: 2_000 },
+  summaryRequests: { capacity: 10, refillMs: 6_000 },
+};
+
+export interface ApiServerOptions {
+  rt: Pick<Runtime, 'config' | 'logger' | 'db' | 'redis' | 'keys' | 'transport' | 'readiness'>;
+  jwtSecret: string;
+  port: number;
+  host?: string;
+  /** Directory of the built web app; undefined: dist/web when it exists; null: none. */
+  webRoot?: string | null;
+  rateLimits?: Partial<RateLimits>;
+  now?: () => Date;
+}
+
+export interface ApiServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { rt, jwtSecret } = options;
+  const { config, logger, db } = rt;
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const now = options.now ?? (() => new Date());
+  const publishDeps = { db, transport: rt.transport, logger, minChars: config.summaryMinChars, now };
+
+  const routes = (router: ConnectRouter) => {
+    router.service(DiaryService, diaryService(publishDeps));
+    router.service(
+      SummaryService,
+      summaryService({ ...publishDeps, requestLimiter: createRateLimiter(limits.summaryRequests) }),
+    );
+    router.service(SettingsService, settingsService({ db, box: secretBoxFromSetting(config.secretKey) }));
+    router.service(
+      AuthService,
+      authService({
+        db,
+        logger,
+        jwtSecret,
+        registerKey: config.registerKey,
+        defaultTimezone: config.defaultTimezone,
+        emailLimiter: createRateLimiter(limits.signInPerEmail),
+        addressLimiter: createRateLimiter(limits.authPerAddress),
+      }),
+    );
+    router.service(AdminService, adminService({ db, redis: rt.redis, keys: rt.keys, transport: rt.transport.kind }));
+  };
+
+  const ops = opsRoutes(rt.readiness);
+  const files = staticFiles(options.webRoot === null ? undefined : (options.webRoot ?? findWebRoot()));
+
+  // Requests no RPC matched: ops paths, then the web app, else 404.
+  const fallback = (req: NodeServerRequest, res: NodeServerResponse) => {
+    // opsRoutes is typed for node:http; the HTTP/2 compatibility objects have the members it uses.
+    ops(req as IncomingMessage, res as unknown as ServerResponse)
+      .then((handled) => {
+        if (handled || files(req, res)) return;
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('not found\n');
+      })
+      .catch((err: Error) => {
+        logger.error({ err: err.message }, 'request failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  };
+
+  const adapter = connectNodeAdapter({
+    routes,
+    fallback,
+    readMaxBytes: READ_MAX_BYTES,
+    // Unknown JSON fields are an error: a typo in a field name must not be silently dropped.
+    jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [
+      errorInterceptor(logger),
+      authInterceptor({ jwtSecret, db, defaultTimezone: config.defaultTimezone }),
+    ],
+    contextValues: (req) => {
+      const values = createContextValues();
+      values.set(clientAddressKey, clientAddress(req));
+      return values;
+    },
+  });
+
+  const dual = createDualServer((req, res) => {
+    setSecurityHeaders(res);
+    adapter(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    dual.net.once('error', reject);
+    dual.net.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return { port: (dual.net.address() as AddressInfo).port, close: () => dual.close() };
+}

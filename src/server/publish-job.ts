@@ -1,0 +1,35 @@
+// Publishing from a request: bounded in time, because while Redis is away the client queues
+// commands until it reconnects, and a save must answer now. A publish that timed out may still go
+// out later from that queue; a duplicate job is harmless (claims, and current summaries are skipped).
+import type { Logger } from '../logger.js';
+import { jobFields, type JobMessage } from '../messages.js';
+import { messagesPublished } from '../metrics.js';
+import type { Transport } from '../transport/transport.js';
+
+export const PUBLISH_TIMEOUT_MS = 2000;
+
+/** True when the transport accepted the job in time; failures are logged and counted, never thrown. */
+export async function publishJob(
+  transport: Pick<Transport, 'publish'>,
+  message: JobMessage,
+  logger: Logger,
+  timeoutMs = PUBLISH_TIMEOUT_MS,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      transport.publish(message),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`publish timed out after ${timeoutMs}ms`)), timeoutMs);
+      }),
+    ]);
+    messagesPublished.inc({ type: message.type, outcome: 'ok' });
+    return true;
+  } catch (err) {
+    messagesPublished.inc({ type: message.type, outcome: 'error' });
+    logger.warn({ ...jobFields(message), err: (err as Error).message }, 'publish failed; the scheduler will pick the job up');
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
