@@ -46,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run({ config, logger, values: args.values, positionals: args.positionals });
   } catch (err) {
-    if (err instanceof RedisUnavailableError || err instanceof UsageError) {
+    if (err instanceof RedisUnavailableError || err instanceof UsageError || (err instanceof Error && err.name === 'DatabaseInUseError')) {
       process.stderr.write(`diary-events ${name}: ${err.message}\n`);
       return err instanceof RedisUnavailableError ? 1 : 2;
     }

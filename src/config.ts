@@ -15,7 +15,8 @@ export interface Config {
   dataDir: string;
   channel: string;
   transport: Transport;
-  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number };
+  /** `explicit`: an interval variable was set (`all` ticks faster for the demo otherwise). */
+  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean };
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
@@ -217,6 +218,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     scheduler: {
       dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
       monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
+      explicit: ['SCHEDULER_INTERVAL', 'SCHEDULER_DAILY_INTERVAL', 'SCHEDULER_MONTHLY_INTERVAL'].some((n) => r.raw(n) !== undefined),
     },
     subscriber: {
       maxConcurrentJobs: r.int('SUBSCRIBER_MAX_CONCURRENT_JOBS', 10, 1, 10_000),

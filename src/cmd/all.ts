@@ -11,8 +11,18 @@ import { buildScheduler } from './scheduler.js';
 import { startServerRole } from './server.js';
 import { startSubscriber } from './subscriber.js';
 
+/** The demo ticks every 30 s unless an interval is set, so monthly summaries follow the daily ones within a minute. */
+const DEMO_INTERVAL_MS = 30_000;
+
 export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Promise<number> {
-  const { config, embedded } = await embeddedRedisOrConfigured(baseConfig, logger);
+  const chosen = await embeddedRedisOrConfigured(baseConfig, logger);
+  const { embedded } = chosen;
+  const config: Readonly<Config> = chosen.config.scheduler.explicit
+    ? chosen.config
+    : Object.freeze({
+        ...chosen.config,
+        scheduler: Object.freeze({ dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
+      });
   const db = await openDatabase(config, logger);
   const rt = await openRuntime(config, logger, db);
   const seeded = await seedDemo(db, config.defaultTimezone, config.summaryMinChars);
@@ -29,6 +39,7 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
       `  database   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`}`,
       `  redis      ${embedded ? `embedded redis-server (AOF) in ${config.dataDir}/redis, ${config.redis.url}` : config.redis.url.replace(/\/\/[^@]*@/, '//***@')}`,
       `  transport  ${config.transport} on "${config.channel}"`,
+      `  scheduler  every ${config.scheduler.dailyIntervalMs / 1000}s${config.scheduler.explicit ? '' : ' (demo pace; SCHEDULER_INTERVAL sets it)'}`,
       `  summarizer ${config.llm.provider}${config.llm.model ? ` (${config.llm.model})` : ''}`,
       `  server     ${base}  (metrics ${base}/metrics, health ${base}/healthz, ${base}/readyz)`,
       `  demo user  ${DEMO_EMAIL} (${DEMO_USER_ID})${seeded ? ' — created with sample diaries' : ''}`,
@@ -36,8 +47,8 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
       `  API token  ${await demoToken(config)}`,
       `             e.g. curl -H "Authorization: Bearer <token>" -H 'Content-Type: application/json' -d '{}' ${base}/diary.v1.AuthService/Me`,
       '',
-      'Summaries appear within seconds. Look at them with:',
-      `  npx diary-events status`,
+      'Summaries appear within seconds (monthly ones after the next tick). Look at them in the web app,',
+      `or: curl -H "Authorization: Bearer <token>" -H 'Content-Type: application/json' -d '{"date":"${yesterday(config.defaultTimezone)}"}' ${base}/diary.v1.SummaryService/GetDailySummary`,
       '',
     ].join('\n'),
   );
@@ -51,4 +62,9 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
     await embedded?.stop();
   });
   return -1;
+}
+
+function yesterday(timeZone: string): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  return new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }

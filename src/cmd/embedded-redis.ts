@@ -40,7 +40,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(dataDir: string, logger: Logger, preferredPort?: number): Promise<EmbeddedRedis> {
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
       'no Redis answered and redis-server is not on PATH: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL',
@@ -48,7 +48,7 @@ export async function startEmbeddedRedis(dataDir: string, logger: Logger): Promi
   }
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = preferredPort ?? (await freePort());
   const proc: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],

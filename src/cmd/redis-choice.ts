@@ -13,6 +13,8 @@ export async function embeddedRedisOrConfigured(
   // An explicit REDIS_URL is used as given (it may need TLS or auth that a bare PING can't show).
   if (config.redis.fromUrl || (await redisAnswers(host, port))) return { config, embedded: undefined };
   logger.info({ host, port }, 'no Redis answered; starting an embedded redis-server');
-  const embedded = await startEmbeddedRedis(config.dataDir, logger);
+  // The configured port when it is a local one (it is free: nothing answered), so other commands find it.
+  const local = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  const embedded = await startEmbeddedRedis(config.dataDir, logger, local ? port : undefined);
   return { config: Object.freeze({ ...config, redis: Object.freeze({ ...config.redis, url: embedded.url }) }), embedded };
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { lockPglite } from './pglite-lock.js';
 
 /** What query code needs from a connection or a transaction. */
 export interface Queryable {
@@ -77,9 +78,16 @@ async function openPostgres(url: string, max: number): Promise<Db> {
 async function openPglite(dataDir: string): Promise<Db> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const lite = await PGlite.create(dataDir, {
-    parsers: { [pgliteTypes.DATE]: (v: string) => v, [pgliteTypes.INT8]: (v: string) => Number(v) },
-  });
+  const unlock = inMemory ? () => {} : lockPglite(dataDir);
+  let lite: PGlite;
+  try {
+    lite = await PGlite.create(dataDir, {
+      parsers: { [pgliteTypes.DATE]: (v: string) => v, [pgliteTypes.INT8]: (v: string) => Number(v) },
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   type LiteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0];
   const wrap = (c: PGlite | LiteTx): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
@@ -94,6 +102,9 @@ async function openPglite(dataDir: string): Promise<Db> {
     kind: 'pglite',
     ...wrap(lite),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => lite.transaction((tx) => fn(wrap(tx))),
-    close: () => lite.close(),
+    async close() {
+      await lite.close();
+      unlock();
+    },
   };
 }
