@@ -163,13 +163,13 @@ describe('parseDuration', () => {
 describe('duration settings', () => {
   it('SCHEDULER_INTERVAL sets both jobs; SCHEDULER_DAILY_INTERVAL / SCHEDULER_MONTHLY_INTERVAL override each', () => {
     const both = loadConfig({ SCHEDULER_INTERVAL: '1m' });
-    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000 });
+    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000, explicit: true });
     const daily = loadConfig({ SCHEDULER_INTERVAL: '1m', SCHEDULER_DAILY_INTERVAL: '30s' });
-    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000 });
+    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000, explicit: true });
     const monthly = loadConfig({ SCHEDULER_MONTHLY_INTERVAL: '1h' });
-    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000 });
+    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000, explicit: true });
     const each = loadConfig({ SCHEDULER_INTERVAL: '2h', SCHEDULER_DAILY_INTERVAL: '10s', SCHEDULER_MONTHLY_INTERVAL: '1h30m' });
-    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000 });
+    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000, explicit: true });
   });
 
   it('JOB_TIMEOUT, JOB_LEASE and LLM_TIMEOUT take durations', () => {
