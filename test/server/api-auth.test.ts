@@ -7,16 +7,7 @@ import { SignJWT } from 'jose';
 import { DiaryService } from '../../src/gen/diary/v1/diaries_pb.js';
 import { AuthService } from '../../src/gen/diary/v1/auth_pb.js';
 import { mintToken } from '../../src/server/tokens.js';
-import { dayOffset, JWT_SECRET, startTestApi, type TestApi } from './harness.js';
-
-async function code(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  assert.fail('expected the call to fail');
-}
+import { dayOffset, JWT_SECRET, startTestApi, type TestApi, codeOf as code } from './harness.js';
 
 describe('tokens and input limits', () => {
   let api: TestApi;

@@ -5,18 +5,9 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { AuthService } from '../../src/gen/diary/v1/auth_pb.js';
 import { SettingsService } from '../../src/gen/diary/v1/settings_pb.js';
-import { SECRET_KEY, startTestApi, type TestApi } from './harness.js';
+import { SECRET_KEY, startTestApi, type TestApi, codeOf as code } from './harness.js';
 
 const API_KEY = 'sk-test-very-secret-key-4242';
-
-async function code(promise: Promise<unknown>): Promise<Code> {
-  try {
-    await promise;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('settings with SECRET_KEY', () => {
   let api: TestApi;

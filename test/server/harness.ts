@@ -1,7 +1,8 @@
 // An API server in-process over real HTTP, on a throwaway PostgreSQL database and a Redis channel
 // of its own (the machine's Redis unless a URL is given), for the server suites.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
+import assert from 'node:assert/strict';
+import { Code, ConnectError, createClient, type Client, type Interceptor, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import type { DescService } from '@bufbuild/protobuf';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -119,4 +120,14 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The Connect code a call fails with (fails the test when the call succeeds). */
+export async function codeOf(promise: Promise<unknown>): Promise<Code> {
+  try {
+    await promise;
+  } catch (err) {
+    return ConnectError.from(err).code;
+  }
+  assert.fail('expected the call to fail');
 }
