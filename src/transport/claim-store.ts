@@ -11,8 +11,13 @@ const RELEASE = loadScript('release-claim');
 
 export interface Claim {
   readonly jobKey: string;
-  /** Aborted when the claim is lost (expired or taken): the job must stop and write nothing. */
-  readonly lost: AbortSignal;
+  /** True once the claim is lost (expired or taken): the job must stop and write nothing. */
+  readonly lost: boolean;
+  /**
+   * Calls `fn` when the claim is lost. A plain callback rather than an AbortSignal per claim:
+   * signals cost more than the rest of a no-op job on the hot path.
+   */
+  onLost(fn: () => void): void;
   release(): Promise<void>;
 }
 
@@ -35,7 +40,8 @@ export interface ClaimStoreOptions {
 interface Held {
   key: string;
   token: string;
-  controller: AbortController;
+  lost: boolean;
+  onLost: (() => void) | undefined;
 }
 
 export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
@@ -61,7 +67,8 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
         if (results[i] === 1) return;
         logger.warn({ claim: e.key }, 'claim lost; aborting its job');
         held.delete(e.key);
-        e.controller.abort(new Error('claim lost'));
+        e.lost = true;
+        e.onLost?.();
       });
     } catch (err) {
       // Redis unreachable: the claims may still be valid; the job's own writes are guarded by
@@ -79,11 +86,16 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
       const token = randomUUID();
       const ok = await client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } });
       if (ok !== 'OK') return undefined;
-      const entry: Held = { key, token, controller: new AbortController() };
+      const entry: Held = { key, token, lost: false, onLost: undefined };
       held.set(key, entry);
       return {
         jobKey,
-        lost: entry.controller.signal,
+        get lost() {
+          return entry.lost;
+        },
+        onLost(fn) {
+          entry.onLost = fn;
+        },
         release: async () => {
           if (held.get(key) !== entry) return;
           held.delete(key);

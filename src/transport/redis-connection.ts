@@ -47,6 +47,11 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   let lastError: Error | undefined;
   const client: RedisClient = createClient({
     url: options.url,
+    // node-redis arms an AbortSignal.timeout for every command by default (5s); on the hot path
+    // that cost more than the rest of a job. Dead connections are found by TCP keep-alive and a
+    // PING every 5s instead, and every caller bounds its own waits (jobs have JOB_TIMEOUT).
+    commandOptions: { timeout: 0 },
+    pingInterval: 5000,
     socket: {
       connectTimeout: 5000,
       reconnectStrategy: (retries: number, cause: Error) => {

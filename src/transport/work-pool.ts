@@ -1,4 +1,5 @@
 // Runs deliveries with bounded concurrency and a job-wide abort on stop; shared by both transports.
+import { setMaxListeners } from 'node:events';
 import type { Delivery, DeliveryHandler, Settlement } from './transport.js';
 
 export interface WorkPool {
@@ -21,6 +22,8 @@ export function createWorkPool(
 ): WorkPool {
   const running = new Set<Promise<void>>();
   const stopAll = new AbortController();
+  // Every running delivery listens to it.
+  setMaxListeners(0, stopAll.signal);
   let waiters: Array<() => void> = [];
 
   const wake = () => {
