@@ -1,0 +1,171 @@
+// Inspection and dead-letter operations on the streams transport, for `diary-events status` and
+// `diary-events dlq list | replay | purge` (and the janitor's metrics).
+import type { Keys } from './keys.js';
+import type { RedisClient } from './redis-connection.js';
+import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './streams-commands.js';
+
+export interface ConsumerStatus {
+  name: string;
+  pending: number;
+  /** Since the consumer last read or claimed. */
+  idleMs: number;
+}
+
+export interface GroupStatus {
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+}
+
+export interface StreamsStatus {
+  /** Entries in the stream (undelivered, pending and not yet trimmed). */
+  length: number;
+  groups: GroupStatus[];
+  /** Delivered but unacknowledged entries of the subscribers' group. */
+  pending: number;
+  pendingPerConsumer: ConsumerStatus[];
+  /** Since the oldest pending entry was published; null when nothing is pending. */
+  oldestPendingAgeMs: number | null;
+  /** Since the oldest pending entry was last delivered or its lease renewed; null when none. */
+  oldestPendingIdleMs: number | null;
+  deadLetters: number;
+  /** Consumers of the subscribers' group. */
+  consumers: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  data: string;
+  error: string;
+  deliveries: number;
+  /** ISO time it was dead-lettered. */
+  failedAt: string;
+  /** Its id in the job stream. */
+  originalId: string;
+}
+
+async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (err) {
+    // A stream or group not created yet is an empty one, not a failure.
+    if (isNoGroupError(err) || /no such key/i.test(String(err))) return [];
+    throw err;
+  }
+}
+
+export async function streamsStatus(client: RedisClient, keys: Keys): Promise<StreamsStatus> {
+  const [length, deadLetters, groupsReply, consumersReply, oldestReply, time] = await Promise.all([
+    client.sendCommand(['XLEN', keys.stream]),
+    client.sendCommand(['XLEN', keys.dead]),
+    orEmpty(() => client.sendCommand(['XINFO', 'GROUPS', keys.stream])),
+    orEmpty(() => client.sendCommand(['XINFO', 'CONSUMERS', keys.stream, keys.group])),
+    orEmpty(() => client.sendCommand(['XPENDING', keys.stream, keys.group, '-', '+', '1'])),
+    client.sendCommand(['TIME']),
+  ]);
+  const groups = asArray(groupsReply).map((g): GroupStatus => {
+    const f = fieldMap(g);
+    return {
+      name: asString(f.name) ?? '',
+      consumers: asNumber(f.consumers),
+      pending: asNumber(f.pending),
+      lastDeliveredId: asString(f['last-delivered-id']) ?? '0-0',
+    };
+  });
+  const pendingPerConsumer = asArray(consumersReply).map((c): ConsumerStatus => {
+    const f = fieldMap(c);
+    return { name: asString(f.name) ?? '', pending: asNumber(f.pending), idleMs: asNumber(f.idle) };
+  });
+  // Ages against the server's clock, not this machine's.
+  const [seconds, micros] = asArray(time).map(asNumber);
+  const nowMs = (seconds ?? 0) * 1000 + Math.floor((micros ?? 0) / 1000);
+  const [oldestId, , oldestIdle] = asArray(asArray(oldestReply)[0]);
+  const oldest = asString(oldestId);
+  const group = groups.find((g) => g.name === keys.group);
+  return {
+    length: asNumber(length),
+    groups,
+    pending: group?.pending ?? 0,
+    pendingPerConsumer,
+    oldestPendingAgeMs: oldest === undefined ? null : Math.max(0, nowMs - idTime(oldest)),
+    oldestPendingIdleMs: oldest === undefined ? null : asNumber(oldestIdle),
+    deadLetters: asNumber(deadLetters),
+    consumers: pendingPerConsumer.length,
+  };
+}
+
+function deadLetterFrom(raw: unknown): DeadLetter | undefined {
+  const [id, fields] = asArray(raw);
+  const entryId = asString(id);
+  if (entryId === undefined) return undefined;
+  const f = fieldMap(fields);
+  return {
+    id: entryId,
+    data: asString(f.data) ?? '',
+    error: asString(f.error) ?? '',
+    deliveries: asNumber(f.deliveries),
+    failedAt: asString(f.failed_at) ?? '',
+    originalId: asString(f.original_id) ?? '',
+  };
+}
+
+/** The oldest `limit` dead letters. */
+export async function dlqList(client: RedisClient, keys: Keys, limit: number): Promise<DeadLetter[]> {
+  const reply = await client.sendCommand(['XRANGE', keys.dead, '-', '+', 'COUNT', String(limit)]);
+  return asArray(reply)
+    .map(deadLetterFrom)
+    .filter((e): e is DeadLetter => e !== undefined);
+}
+
+/**
+ * The job to publish again: marked `"trigger":"manual"` so the subscriber runs it even when its
+ * summary row records a permanent failure, with the attempt count of the failed run dropped.
+ */
+export function replayData(data: string): string {
+  try {
+    const value: unknown = JSON.parse(data);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return data;
+    const { attempt: _attempt, ...rest } = value as Record<string, unknown>;
+    return JSON.stringify({ ...rest, trigger: 'manual' });
+  } catch {
+    return data; // not JSON: the subscriber rejects it again, visibly
+  }
+}
+
+/**
+ * Publishes dead letters to the job stream again and deletes them from the dead-letter stream,
+ * each in one MULTI (never both, never neither). Returns how many were replayed; unknown ids are skipped.
+ */
+export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
+  let replayed = 0;
+  const replay = async (entry: DeadLetter) => {
+    const [, deleted] = await client
+      .multi()
+      .addCommand(['XADD', keys.stream, '*', 'data', replayData(entry.data)])
+      .addCommand(['XDEL', keys.dead, entry.id])
+      .exec();
+    if (asNumber(deleted) === 1) replayed++;
+  };
+  if (ids === 'all') {
+    // Batches from the start; each pass deletes what it replays, so `-` moves on by itself.
+    for (;;) {
+      const batch = await dlqList(client, keys, 100);
+      if (batch.length === 0) break;
+      for (const entry of batch) await replay(entry);
+    }
+    return replayed;
+  }
+  for (const id of ids) {
+    const reply = await client.sendCommand(['XRANGE', keys.dead, id, id]);
+    const entry = deadLetterFrom(asArray(reply)[0]);
+    if (entry) await replay(entry);
+  }
+  return replayed;
+}
+
+/** Deletes every dead letter; returns how many there were. */
+export async function dlqPurge(client: RedisClient, keys: Keys): Promise<number> {
+  const [count] = await client.multi().addCommand(['XLEN', keys.dead]).addCommand(['DEL', keys.dead]).exec();
+  return asNumber(count);
+}
