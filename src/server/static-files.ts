@@ -30,7 +30,7 @@ export function findWebRoot(): string | undefined {
 const NO_BUILD = `diary-events API server
 
 The web app has not been built (no dist/web/index.html). Run \`npm run build\`,
-or use the API directly: see docs/api.md.
+or use the API directly: see "The diary API" in the README.
 `;
 
 function fileAt(root: string, urlPath: string): string | undefined {
