@@ -3,7 +3,7 @@
 // A result is stored only if the input it was built from is still the present one: the diary row
 // (daily) or the diary_months row (monthly) is locked and its version compared, so an edit that
 // lands while its old text is being summarized is never hidden behind a "done" row.
-import type { Db, Queryable } from './db.js';
+import type { Queryable } from './db.js';
 
 export type SummaryStatus = 'queued' | 'processing' | 'done' | 'failed' | 'retrying';
 
@@ -79,101 +79,63 @@ export async function readMonthlyInput(
   };
 }
 
-// Lock order, everywhere a summary row is written: the input row first (diaries / diary_months),
-// then the summary row (whose triggers come back to the input row and, for days, to the month).
-// Writers that took the opposite order deadlocked against a subscriber storing its result.
+// Every write of a summary row is one statement whose first step locks the input row (diaries /
+// diary_months) — the order the triggers need too — so writers never deadlock, and each costs one
+// round trip. A result is written only if the input is still at the version it was built from.
 
-/** Marks a day's summary queued or processing, keeping any stored result. */
-export async function setDailyStatus(db: Db, userId: string, date: string, status: 'queued' | 'processing'): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT 1 FROM diaries WHERE user_id = $1 AND date = $2 FOR UPDATE', [userId, date]);
-    await tx.query(
-      `INSERT INTO diary_summary_days AS s (user_id, date, status)
-       VALUES ($1, $2, $3)
-       ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
-         WHERE s.status IS DISTINCT FROM excluded.status`,
-      [userId, date, status],
-    );
-  });
+interface Target {
+  table: 'diary_summary_days' | 'diary_summary_months';
+  input: 'diaries' | 'diary_months';
+  version: 'version' | 'inputs_version';
+  /** Key columns with their SQL types, in parameter order. */
+  keys: ReadonlyArray<readonly [string, string]>;
 }
 
-/** Marks a month's summary queued or processing, keeping any stored result. */
-export async function setMonthlyStatus(
-  db: Db,
-  userId: string,
-  year: number,
-  month: number,
-  status: 'queued' | 'processing',
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('SELECT 1 FROM diary_months WHERE user_id = $1 AND year = $2 AND month = $3 FOR UPDATE', [userId, year, month]);
-    await tx.query(
-      `INSERT INTO diary_summary_months AS s (user_id, year, month, status)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
-         WHERE s.status IS DISTINCT FROM excluded.status`,
-      [userId, year, month, status],
-    );
-  });
+const DAILY: Target = {
+  table: 'diary_summary_days',
+  input: 'diaries',
+  version: 'version',
+  keys: [['user_id', 'uuid'], ['date', 'date']],
+};
+const MONTHLY: Target = {
+  table: 'diary_summary_months',
+  input: 'diary_months',
+  version: 'inputs_version',
+  keys: [['user_id', 'uuid'], ['year', 'int'], ['month', 'int']],
+};
+
+function lockInput(t: Target, withVersion: boolean): string {
+  const where = t.keys.map(([k, type], i) => `${k} = $${i + 1}::${type}`).join(' AND ');
+  const version = withVersion ? ` AND ${t.version} = $${t.keys.length + 1}::bigint` : '';
+  return `WITH input AS (SELECT 1 FROM ${t.input} WHERE ${where}${version} FOR UPDATE)`;
 }
 
-/**
- * Stores a daily outcome if the diary is still at `version`; returns false (nothing written) when
- * the diary changed or vanished meanwhile. Upsert on (user_id, date).
- */
-export async function saveDailyOutcome(
-  db: Db,
-  userId: string,
-  date: string,
-  version: number,
-  outcome: SummaryOutcome,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [diary] = await tx.query<{ version: number }>(
-      'SELECT version FROM diaries WHERE user_id = $1 AND date = $2 FOR UPDATE',
-      [userId, date],
-    );
-    if (!diary || diary.version !== version) return false;
-    await upsertOutcome(tx, 'diary_summary_days', ['user_id', 'date'], [userId, date], version, outcome);
-    return true;
-  });
+async function setStatus(db: Queryable, t: Target, key: readonly unknown[], status: 'queued' | 'processing'): Promise<void> {
+  const n = t.keys.length;
+  const keyCols = t.keys.map(([k]) => k).join(', ');
+  const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
+  await db.query(
+    `${lockInput(t, false)}
+     INSERT INTO ${t.table} AS s (${keyCols}, status)
+     SELECT ${keyParams}, $${n + 1}::text FROM input
+     ON CONFLICT (${keyCols}) DO UPDATE SET status = excluded.status, updated_at = now()
+       WHERE s.status IS DISTINCT FROM excluded.status`,
+    [...key, status],
+  );
 }
 
-/** Stores a monthly outcome if the month's inputs are still at `version`. Upsert on (user_id, year, month). */
-export async function saveMonthlyOutcome(
-  db: Db,
-  userId: string,
-  year: number,
-  month: number,
-  version: number,
-  outcome: SummaryOutcome,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [marker] = await tx.query<{ inputs_version: number }>(
-      'SELECT inputs_version FROM diary_months WHERE user_id = $1 AND year = $2 AND month = $3 FOR UPDATE',
-      [userId, year, month],
-    );
-    if (!marker || marker.inputs_version !== version) return false;
-    await upsertOutcome(tx, 'diary_summary_months', ['user_id', 'year', 'month'], [userId, year, month], version, outcome);
-    return true;
-  });
-}
-
-async function upsertOutcome(
-  tx: Queryable,
-  table: 'diary_summary_days' | 'diary_summary_months',
-  keys: readonly string[],
-  keyValues: readonly unknown[],
-  version: number,
-  o: SummaryOutcome,
-): Promise<void> {
-  const cols = [...keys, 'status', 'summary', 'model', 'error', 'input_tokens', 'output_tokens', 'source_version'];
-  const placeholders = cols.map((_, i) => `$${i + 1}`).join(', ');
+async function saveOutcome(db: Queryable, t: Target, key: readonly unknown[], version: number, o: SummaryOutcome): Promise<boolean> {
+  const n = t.keys.length;
+  const keyCols = t.keys.map(([k]) => k).join(', ');
+  const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
+  const p = (i: number) => `$${n + 2 + i}`; // after the keys and the version
   // A failure keeps the last good summary text and model; a success replaces them.
-  await tx.query(
-    `INSERT INTO ${table} AS s (${cols.join(', ')}, attempts)
-     VALUES (${placeholders}, 1)
-     ON CONFLICT (${keys.join(', ')}) DO UPDATE SET
+  const rows = await db.query(
+    `${lockInput(t, true)}
+     INSERT INTO ${t.table} AS s (${keyCols}, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+     SELECT ${keyParams}, $${n + 1}::bigint, ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::int, ${p(5)}::int, 1
+       FROM input
+     ON CONFLICT (${keyCols}) DO UPDATE SET
        status = excluded.status,
        summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
        model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
@@ -182,16 +144,39 @@ async function upsertOutcome(
        output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
        source_version = excluded.source_version,
        attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
-       updated_at = now()`,
-    [
-      ...keyValues,
-      o.status,
-      o.summary ?? '',
-      o.model ?? '',
-      o.error ?? null,
-      o.inputTokens ?? null,
-      o.outputTokens ?? null,
-      version,
-    ],
+       updated_at = now()
+     RETURNING 1`,
+    [...key, version, o.status, o.summary ?? '', o.model ?? '', o.error ?? null, o.inputTokens ?? null, o.outputTokens ?? null],
   );
+  return rows.length > 0;
+}
+
+/** Marks a day's summary queued or processing, keeping any stored result. */
+export function setDailyStatus(db: Queryable, userId: string, date: string, status: 'queued' | 'processing'): Promise<void> {
+  return setStatus(db, DAILY, [userId, date], status);
+}
+
+/** Marks a month's summary queued or processing, keeping any stored result. */
+export function setMonthlyStatus(db: Queryable, userId: string, year: number, month: number, status: 'queued' | 'processing'): Promise<void> {
+  return setStatus(db, MONTHLY, [userId, year, month], status);
+}
+
+/**
+ * Stores a daily outcome if the diary is still at `version`; returns false (nothing written) when
+ * the diary changed or vanished meanwhile. Upsert on (user_id, date).
+ */
+export function saveDailyOutcome(db: Queryable, userId: string, date: string, version: number, outcome: SummaryOutcome): Promise<boolean> {
+  return saveOutcome(db, DAILY, [userId, date], version, outcome);
+}
+
+/** Stores a monthly outcome if the month's inputs are still at `version`. Upsert on (user_id, year, month). */
+export function saveMonthlyOutcome(
+  db: Queryable,
+  userId: string,
+  year: number,
+  month: number,
+  version: number,
+  outcome: SummaryOutcome,
+): Promise<boolean> {
+  return saveOutcome(db, MONTHLY, [userId, year, month], version, outcome);
 }

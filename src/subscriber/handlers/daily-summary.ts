@@ -11,11 +11,11 @@ export async function handleDailySummary(msg: DailySummaryMessage, ctx: JobConte
   // An up-to-date summary is never regenerated; only a manual request (or a dead-letter replay)
   // retries one that failed permanently.
   if (!diary.needsSummary && msg.trigger !== 'manual') return 'current';
-  await setDailyStatus(db, msg.user_id, msg.date, 'processing');
   const outcome = await summarizeAndStore(
     ctx,
     msg.user_id,
     { kind: 'daily', entries: [{ date: msg.date, text: diary.content }] },
+    () => setDailyStatus(db, msg.user_id, msg.date, 'processing'),
     (result) => saveDailyOutcome(db, msg.user_id, msg.date, diary.version, result),
   );
   // The input changed while it was summarized: the row goes back to queued for the new version.

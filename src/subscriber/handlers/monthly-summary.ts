@@ -10,11 +10,11 @@ export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobC
   const input = await readMonthlyInput(db, msg.user_id, msg.year, msg.month);
   if (!input || input.entries.length === 0) return 'current';
   if (!input.needsSummary && msg.trigger !== 'manual') return 'current';
-  await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'processing');
   const outcome = await summarizeAndStore(
     ctx,
     msg.user_id,
     { kind: 'monthly', entries: input.entries },
+    () => setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'processing'),
     (result) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, result),
   );
   // The input changed while it was summarized: the row goes back to queued for the new version.

@@ -13,11 +13,13 @@ export async function summarizeAndStore(
   ctx: JobContext,
   userId: string,
   input: SummaryInput,
+  markProcessing: () => Promise<void>,
   save: (outcome: SummaryOutcome) => Promise<boolean>,
 ): Promise<JobOutcome> {
   let result;
   try {
-    const summarizer = await ctx.summarizerFor(userId);
+    // The user's summarizer is looked up while the row is marked: two round trips at once.
+    const [summarizer] = await Promise.all([ctx.summarizerFor(userId), markProcessing()]);
     result = await summarizer.summarize(input, ctx.signal);
   } catch (err) {
     if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet
