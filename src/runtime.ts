@@ -32,7 +32,9 @@ export interface Runtime {
 }
 
 export async function openDatabase(config: Readonly<Config>, logger: Logger): Promise<Db> {
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite` });
+  // Enough connections for the jobs in flight, within what one PostgreSQL serves many processes.
+  const poolSize = Math.min(25, Math.max(10, config.subscriber.maxConcurrentJobs));
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: `${config.dataDir}/pglite`, poolSize });
   if (config.autoMigrate) {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');

@@ -11,6 +11,7 @@ import type { Keys } from './keys.js';
 import { connectRedis, closeRedis, type RedisClient } from './redis-connection.js';
 import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from './transport.js';
 import { createWorkPool } from './work-pool.js';
+import { Fifo } from './fifo.js';
 
 export interface PubSubTransportOptions {
   /** Publishing connection (shared with claims and the rate limiter). */
@@ -41,7 +42,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
     async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
       const sub = await connectRedis({ url: options.redisUrl, role: 'subscriber', logger });
       subscriber = sub;
-      const backlog: Delivery[] = [];
+      const backlog = new Fifo<Delivery>();
       const retryTimers = new Set<NodeJS.Timeout>();
       let stopping = false;
       let shedSinceLog = 0;
@@ -115,7 +116,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
           for (const t of retryTimers) clearTimeout(t);
           if (backlog.length > 0) {
             logger.info({ dropped: backlog.length }, 'dropping unstarted Pub/Sub messages; the scheduler republishes them');
-            backlog.length = 0;
+            backlog.clear();
           }
           await sub.unsubscribe(keys.channel).catch(() => {});
           await pool.drain(graceMs);

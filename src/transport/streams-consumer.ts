@@ -178,6 +178,21 @@ export function startStreamsConsumer(
     pump();
   }
 
+  // Acknowledgements made in the same turn of the event loop go out as one XACK of many ids.
+  let ackBatch: { ids: string[]; done: Promise<void> } | undefined;
+  function ack(id: string): Promise<void> {
+    if (!ackBatch) {
+      const batch: { ids: string[]; done: Promise<void> } = { ids: [], done: Promise.resolve() };
+      batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        ackBatch = undefined;
+        features = await ackEntries(client, keys, batch.ids, features);
+      });
+      ackBatch = batch;
+    }
+    ackBatch.ids.push(id);
+    return ackBatch.done;
+  }
+
   async function settle(delivery: Delivery, s: Settlement, ackAttempt = 1): Promise<void> {
     const h = held.get(delivery.id);
     let keep = false;
@@ -195,7 +210,7 @@ export function startStreamsConsumer(
         // lease was lost: the work is done, and the new owner's own ack is then a no-op.
         // Not aborting a job on a lost lease is deliberate: the new owner meets the job's claim
         // (held by this run) and releases its copy, so aborting here would leave nobody doing it.
-        features = await ackEntries(client, keys, [delivery.id], features);
+        await ack(delivery.id);
         return;
       }
       // Stopping: leave it pending for a peer. Lost: its new owner has it.
