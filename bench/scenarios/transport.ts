@@ -1,0 +1,412 @@
+// Issue 8 item 1: 100,000 no-op jobs through our subscriber code path (validation in the transport,
+// claim, dispatch, release), beside BullMQ and bee-queue on the same Redis, and beside the raw
+// client limit. Every figure gets a fresh private redis-server.
+import { spawn } from 'node:child_process';
+import BeeQueue from 'bee-queue';
+import { Queue, Worker } from 'bullmq';
+import { createClient } from 'redis';
+import { createLogger } from '../../src/logger.js';
+import { toWire, type JobMessage } from '../../src/messages.js';
+import { messagesShed } from '../../src/metrics.js';
+import { createJobRunner } from '../../src/subscriber/job-runner.js';
+import { createClaimStore } from '../../src/transport/claim-store.js';
+import { keysFor } from '../../src/transport/keys.js';
+import { createPubSubTransport } from '../../src/transport/pubsub-transport.js';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
+import { createStreamsTransport } from '../../src/transport/streams-transport.js';
+import type { DeliveryHandler, Transport } from '../../src/transport/transport.js';
+import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
+import { chunks, dailyJobs, emptyDb, rotate, waitUntil, wanted, type BenchContext } from '../lib/common.js';
+import type { FigureSpec } from '../lib/figures.js';
+
+const BATCH = 1000;
+const CONCURRENCY = 50;
+const NODE_REDIS = 'node-redis 6.3';
+
+export const F = {
+  benchPublishP1: spec('raw.benchmark.publish', 'PUBLISH, redis-benchmark (server limit)', 'redis-benchmark, 50 connections, unpipelined', 'msgs/s'),
+  benchPublishP64: spec('raw.benchmark.publish-p64', 'PUBLISH, redis-benchmark (server limit)', 'redis-benchmark, 50 connections, -P 64', 'msgs/s'),
+  benchXaddP1: spec('raw.benchmark.xadd', 'XADD, redis-benchmark (server limit)', 'redis-benchmark, 50 connections, unpipelined', 'msgs/s'),
+  benchXaddP64: spec('raw.benchmark.xadd-p64', 'XADD, redis-benchmark (server limit)', 'redis-benchmark, 50 connections, -P 64', 'msgs/s'),
+  rawPublish: spec('raw.node.publish', 'PUBLISH from Node, no subscriber', `${NODE_REDIS}, 1 connection, unpipelined (await each; 1/5 of the jobs)`, 'msgs/s'),
+  rawPublishPipe: spec('raw.node.publish-pipelined', 'PUBLISH from Node, no subscriber', `${NODE_REDIS}, 1 connection, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
+  rawXadd: spec('raw.node.xadd', 'XADD from Node', `${NODE_REDIS}, 1 connection, unpipelined (await each; 1/5 of the jobs)`, 'msgs/s'),
+  rawXaddPipe: spec('raw.node.xadd-pipelined', 'XADD from Node', `${NODE_REDIS}, 1 connection, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
+  rawDrain: spec('raw.node.xreadgroup-drain', 'raw XREADGROUP COUNT 100 + one XACK per batch, drain', `${NODE_REDIS}, 1 consumer, 1 connection, unpipelined`, 'jobs/s'),
+  pubsubPublish: spec('ours.pubsub.publish', 'ours, Pub/Sub: publish (while consuming)', `transport.publish, ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
+  pubsubE2e: spec('ours.pubsub.concurrent', 'ours, Pub/Sub: publish+consume 100k no-op jobs', `${NODE_REDIS}; subscriber concurrency ${CONCURRENCY}, claim per job (auto-pipelined)`, 'jobs/s'),
+  streamsPublish: spec('ours.streams.publish', 'ours, Streams: publish (prefill)', `transport.publish (XADD), ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
+  streamsDrain: spec('ours.streams.drain', 'ours, Streams: drain a prefilled stream of no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, XREADGROUP of free slots, claim + XACK per job (auto-pipelined)`, 'jobs/s'),
+  streamsE2e: spec('ours.streams.concurrent', 'ours, Streams: publish+consume no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, publisher pipelined (Promise.all of ${BATCH})`, 'jobs/s'),
+  bullAdd: spec('bullmq.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over its node-redis 6.3 adapter (ioredis not installed); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
+  bullProcess: spec('bullmq.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7, node-redis 6.3 adapter; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
+  beeAdd: spec('bee.add', 'bee-queue: saveAll', `bee-queue 2.0 (node_redis 3.1, its own); saveAll of ${BATCH} (one MULTI pipeline), awaited in turn`, 'jobs/s'),
+  beeProcess: spec('bee.process', 'bee-queue: process(50) drains no-op jobs', 'bee-queue 2.0 (node_redis 3.1); process(50), removeOnSuccess, storeJobs false', 'jobs/s'),
+  ratio: spec('ratio.streams-drain-vs-bullmq', 'Streams drain ÷ BullMQ process (goal ≥ 4×)', 'per run, same Redis build, same run', 'ratio'),
+  ratioPubsub: spec('ratio.pubsub-vs-bullmq', 'Pub/Sub publish+consume ÷ BullMQ process', 'per run', 'ratio'),
+  ratioBee: spec('ratio.streams-drain-vs-bee', 'Streams drain ÷ bee-queue process', 'per run', 'ratio'),
+  ratioRaw: spec('ratio.streams-drain-vs-raw', 'Streams drain ÷ raw XREADGROUP drain (share of the client limit)', 'per run', 'ratio'),
+} satisfies Record<string, FigureSpec>;
+
+function spec(id: string, label: string, client: string, unit: FigureSpec['unit']): FigureSpec {
+  return { id: `transport.${id}`, group: 'transport', label, client, unit, better: unit === 'ratio' || unit.endsWith('/s') ? 'higher' : 'lower' };
+}
+
+const logger = createLogger({ level: 'silent' });
+
+async function withServer<T>(fn: (srv: RedisServer) => Promise<T>): Promise<T> {
+  const srv = await startRedisServer();
+  try {
+    return await fn(srv);
+  } finally {
+    await srv.destroy();
+  }
+}
+
+async function plainClient(url: string): Promise<RedisClient> {
+  const c: RedisClient = createClient({ url });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
+
+function rate(n: number, startMs: number, endMs = performance.now()): number {
+  return n / ((endMs - startMs) / 1000);
+}
+
+// ---- redis-benchmark ---------------------------------------------------------------------------
+
+async function redisBenchmark(port: number, n: number, pipeline: number, command: string[]): Promise<number> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-n', String(n), '-c', '50', '-P', String(pipeline), '--csv', ...command];
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    p.stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`redis-benchmark exited ${code}`))));
+  });
+  const row = out.trim().split('\n').pop() ?? '';
+  // The test name (the command line) may itself contain '","'; the 7 numbers are the last cells.
+  const cells = row.split('","');
+  const rps = Number((cells[cells.length - 7] ?? '').replace(/"/g, ''));
+  if (!Number.isFinite(rps)) throw new Error(`cannot parse redis-benchmark output: ${out}`);
+  return rps;
+}
+
+// ---- raw node-redis ----------------------------------------------------------------------------
+
+async function rawPublish(url: string, wires: string[], pipelined: boolean): Promise<number> {
+  const c = await plainClient(url);
+  try {
+    const t0 = performance.now();
+    if (pipelined) {
+      for (const batch of chunks(wires, BATCH)) await Promise.all(batch.map((w) => c.publish('bench_raw', w)));
+    } else {
+      for (const w of wires) await c.publish('bench_raw', w);
+    }
+    return rate(wires.length, t0);
+  } finally {
+    await closeRedis(c);
+  }
+}
+
+async function rawXadd(c: RedisClient, stream: string, wires: string[], pipelined: boolean): Promise<number> {
+  const t0 = performance.now();
+  if (pipelined) {
+    for (const batch of chunks(wires, BATCH)) await Promise.all(batch.map((w) => c.sendCommand(['XADD', stream, '*', 'data', w])));
+  } else {
+    for (const w of wires) await c.sendCommand(['XADD', stream, '*', 'data', w]);
+  }
+  return rate(wires.length, t0);
+}
+
+/** Entry ids of an XREADGROUP reply, whatever shape RESP2/RESP3 gives it. */
+function entryIds(reply: unknown): string[] {
+  if (reply === null || reply === undefined) return [];
+  let streams: unknown[];
+  if (Array.isArray(reply)) streams = reply.map((s) => (Array.isArray(s) ? s[1] : undefined));
+  else if (reply instanceof Map) streams = [...reply.values()];
+  else streams = Object.values(reply as Record<string, unknown>);
+  const ids: string[] = [];
+  for (const entries of streams) {
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries) {
+      const id: unknown = Array.isArray(e) ? e[0] : undefined;
+      if (typeof id === 'string') ids.push(id);
+      else if (id instanceof Uint8Array) ids.push(Buffer.from(id).toString());
+    }
+  }
+  return ids;
+}
+
+async function rawDrain(url: string, wires: string[]): Promise<number> {
+  const c = await plainClient(url);
+  try {
+    await rawXadd(c, 'bench_raw_stream', wires, true);
+    await c.sendCommand(['XGROUP', 'CREATE', 'bench_raw_stream', 'g', '0']);
+    let got = 0;
+    const t0 = performance.now();
+    while (got < wires.length) {
+      const ids = entryIds(await c.sendCommand(['XREADGROUP', 'GROUP', 'g', 'c1', 'COUNT', '100', 'STREAMS', 'bench_raw_stream', '>']));
+      if (ids.length === 0) throw new Error('raw drain: stream empty before all entries were read');
+      await c.sendCommand(['XACK', 'bench_raw_stream', 'g', ...ids]);
+      got += ids.length;
+    }
+    return rate(got, t0);
+  } finally {
+    await closeRedis(c);
+  }
+}
+
+// ---- ours ----------------------------------------------------------------------------------------
+
+interface Ours {
+  transport: Transport;
+  runner: DeliveryHandler;
+  close(): Promise<void>;
+}
+
+async function ours(url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
+  const keys = keysFor('bench');
+  const client = await connectRedis({ url, role: 'main', logger });
+  const claims = createClaimStore({ client, keys, leaseMs: 30_000, logger });
+  const transport =
+    kind === 'pubsub'
+      ? createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })
+      : createStreamsTransport({ client, redisUrl: url, keys, logger, consumerName: `bench-${process.pid}`, leaseMs: 30_000, maxDeliveries: 5 });
+  const runner = createJobRunner({
+    db: emptyDb(),
+    claims,
+    logger,
+    jobTimeoutMs: 600_000,
+    minChars: 1000,
+    summarizerFor: () => Promise.reject(new Error('no-op bench: no summarizer')),
+  });
+  return {
+    transport,
+    runner,
+    async close() {
+      await claims.close();
+      await transport.close();
+    },
+  };
+}
+
+async function publishAll(transport: Transport, messages: readonly JobMessage[]): Promise<void> {
+  for (const batch of chunks(messages, BATCH)) await Promise.all(batch.map((m) => transport.publish(m)));
+}
+
+async function shedCount(): Promise<number> {
+  return (await messagesShed.get()).values.reduce((a, v) => a + v.value, 0);
+}
+
+/** Consume (and, when `concurrent`, publish meanwhile) until every job was handled. */
+async function oursRun(
+  url: string,
+  kind: 'pubsub' | 'streams',
+  messages: readonly JobMessage[],
+  concurrent: boolean,
+): Promise<{ publishRate: number; rate: number; shed: number }> {
+  const n = messages.length;
+  const o = await ours(url, kind, n);
+  let handled = 0;
+  let rejected = 0;
+  const handler: DeliveryHandler = async (d, signal) => {
+    const s = await o.runner(d, signal);
+    handled++;
+    return s;
+  };
+  const shed0 = await shedCount();
+  try {
+    let publishRate = Number.NaN;
+    if (!concurrent) {
+      const t = performance.now();
+      await publishAll(o.transport, messages);
+      publishRate = rate(n, t);
+    }
+    const t0 = performance.now();
+    const consumer = await o.transport.consume(handler, { concurrency: CONCURRENCY, onReject: () => rejected++ });
+    if (concurrent) {
+      const tp = performance.now();
+      await publishAll(o.transport, messages);
+      publishRate = rate(n, tp);
+    }
+    const shedNow = async () => (await shedCount()) - shed0;
+    await waitUntil(async () => handled + rejected + (await shedNow()) >= n, { progress: () => handled, stallMs: 20_000, what: `${kind} consume` });
+    const r = rate(handled, t0);
+    await consumer.stop(5000);
+    if (rejected > 0) throw new Error(`${rejected} messages rejected`);
+    return { publishRate, rate: r, shed: await shedNow() };
+  } finally {
+    await o.close();
+  }
+}
+
+// ---- BullMQ and bee-queue ----------------------------------------------------------------------
+
+async function bullmq(url: string, messages: readonly JobMessage[]): Promise<{ add: number; process: number }> {
+  const qc = await plainClient(url);
+  const wc = await plainClient(url);
+  const queue = new Queue('bench', { connection: qc });
+  try {
+    const t0 = performance.now();
+    for (const batch of chunks(messages, BATCH)) {
+      await queue.addBulk(batch.map((m) => ({ name: m.type, data: m, opts: { removeOnComplete: true, removeOnFail: true } })));
+    }
+    const add = rate(messages.length, t0);
+    let done = 0;
+    let failed = 0;
+    const worker = new Worker('bench', async () => {}, { connection: wc, concurrency: CONCURRENCY, autorun: false });
+    worker.on('completed', () => void done++);
+    worker.on('failed', () => void failed++);
+    worker.on('error', () => {});
+    const t1 = performance.now();
+    void worker.run();
+    await waitUntil(() => done + failed >= messages.length, { progress: () => done, what: 'bullmq worker' });
+    const processRate = rate(done, t1);
+    await worker.close();
+    if (failed > 0) throw new Error(`bullmq: ${failed} jobs failed`);
+    return { add, process: processRate };
+  } finally {
+    await queue.close();
+    await closeRedis(qc).catch(() => {});
+    await closeRedis(wc).catch(() => {});
+  }
+}
+
+async function beeQueue(port: number, messages: readonly JobMessage[]): Promise<{ add: number; process: number }> {
+  const settings = { redis: { host: '127.0.0.1', port }, getEvents: false, sendEvents: false, storeJobs: false, removeOnSuccess: true, removeOnFailure: true };
+  const producer = new BeeQueue<JobMessage>('bench', { ...settings, isWorker: false });
+  const worker = new BeeQueue<JobMessage>('bench', { ...settings, isWorker: true });
+  try {
+    await producer.ready();
+    await worker.ready();
+    const t0 = performance.now();
+    for (const batch of chunks(messages, BATCH)) {
+      const errors = await producer.saveAll(batch.map((m) => producer.createJob(m)));
+      if (errors.size > 0) throw new Error(`bee-queue: ${errors.size} jobs not saved`);
+    }
+    const add = rate(messages.length, t0);
+    let done = 0;
+    let failed = 0;
+    worker.on('succeeded', () => void done++);
+    worker.on('failed', () => void failed++);
+    worker.on('error', () => {});
+    const t1 = performance.now();
+    worker.process(CONCURRENCY, async () => undefined);
+    await waitUntil(() => done + failed >= messages.length, { progress: () => done, what: 'bee-queue worker' });
+    const processRate = rate(done, t1);
+    if (failed > 0) throw new Error(`bee-queue: ${failed} jobs failed`);
+    return { add, process: processRate };
+  } finally {
+    await producer.close(5000).catch(() => {});
+    await worker.close(5000).catch(() => {});
+  }
+}
+
+// ---- the group -----------------------------------------------------------------------------------
+
+export async function runTransport(ctx: BenchContext): Promise<void> {
+  const n = ctx.quick ? 5_000 : 100_000;
+  const messages = dailyJobs(n);
+  const wires = messages.map(toWire);
+  const { book } = ctx;
+  const payload = wires[0] as string;
+  // One round trip per message: a fifth of the jobs is plenty for a rate and saves minutes.
+  const unpipelined = wires.slice(0, Math.max(1000, Math.floor(n / 5)));
+
+  const steps: Array<{ ids: string[]; run: () => Promise<void> }> = [
+    {
+      ids: [F.benchPublishP1.id, F.benchPublishP64.id, F.benchXaddP1.id, F.benchXaddP64.id],
+      run: () =>
+        withServer(async (srv) => {
+          book.record(F.benchPublishP1, await redisBenchmark(srv.port, n, 1, ['PUBLISH', 'bench_rb', payload]));
+          book.record(F.benchPublishP64, await redisBenchmark(srv.port, n * 5, 64, ['PUBLISH', 'bench_rb', payload]));
+          book.record(F.benchXaddP1, await redisBenchmark(srv.port, n, 1, ['XADD', 'bench_rb_s', 'MAXLEN', '~', '100000', '*', 'data', payload]));
+          book.record(F.benchXaddP64, await redisBenchmark(srv.port, n * 5, 64, ['XADD', 'bench_rb_s', 'MAXLEN', '~', '100000', '*', 'data', payload]));
+        }),
+    },
+    { ids: [F.rawPublish.id], run: () => withServer(async (srv) => book.record(F.rawPublish, await rawPublish(srv.url, unpipelined, false))) },
+    { ids: [F.rawPublishPipe.id], run: () => withServer(async (srv) => book.record(F.rawPublishPipe, await rawPublish(srv.url, wires, true))) },
+    {
+      ids: [F.rawXadd.id],
+      run: () =>
+        withServer(async (srv) => {
+          const c = await plainClient(srv.url);
+          book.record(F.rawXadd, await rawXadd(c, 'bench_raw_stream', unpipelined, false));
+          await closeRedis(c);
+        }),
+    },
+    {
+      ids: [F.rawXaddPipe.id],
+      run: () =>
+        withServer(async (srv) => {
+          const c = await plainClient(srv.url);
+          book.record(F.rawXaddPipe, await rawXadd(c, 'bench_raw_stream', wires, true));
+          await closeRedis(c);
+        }),
+    },
+    { ids: [F.rawDrain.id], run: () => withServer(async (srv) => book.record(F.rawDrain, await rawDrain(srv.url, wires))) },
+    {
+      ids: [F.pubsubE2e.id, F.pubsubPublish.id],
+      run: () =>
+        withServer(async (srv) => {
+          const r = await oursRun(srv.url, 'pubsub', messages, true);
+          book.record(F.pubsubPublish, r.publishRate);
+          book.record(F.pubsubE2e, r.rate, r.shed > 0 ? `shed ${r.shed} in a run` : undefined);
+        }),
+    },
+    {
+      ids: [F.streamsDrain.id, F.streamsPublish.id],
+      run: () =>
+        withServer(async (srv) => {
+          const r = await oursRun(srv.url, 'streams', messages, false);
+          book.record(F.streamsPublish, r.publishRate);
+          book.record(F.streamsDrain, r.rate);
+        }),
+    },
+    {
+      ids: [F.streamsE2e.id],
+      run: () => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(srv.url, 'streams', messages, true)).rate)),
+    },
+    {
+      ids: [F.bullAdd.id, F.bullProcess.id],
+      run: () =>
+        withServer(async (srv) => {
+          const r = await bullmq(srv.url, messages);
+          book.record(F.bullAdd, r.add);
+          book.record(F.bullProcess, r.process);
+        }),
+    },
+    {
+      ids: [F.beeAdd.id, F.beeProcess.id],
+      run: () =>
+        withServer(async (srv) => {
+          const r = await beeQueue(srv.port, messages);
+          book.record(F.beeAdd, r.add);
+          book.record(F.beeProcess, r.process);
+        }),
+    },
+  ];
+  const selected = steps.filter((s) => s.ids.some((id) => wanted(ctx, id)));
+  for (let run = 0; run < ctx.runs; run++) {
+    for (const step of rotate(selected, run)) {
+      const t = performance.now();
+      try {
+        await step.run();
+      } catch (err) {
+        ctx.error(`transport run ${run + 1}, ${step.ids.join(', ')}: ${(err as Error).message}`);
+        continue;
+      }
+      ctx.log(`  transport run ${run + 1}/${ctx.runs}: ${step.ids.map((id) => `${id.replace('transport.', '')}=${fmt(book.get(id)?.values.at(-1))}`).join(' ')} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    }
+  }
+  book.ratio(F.ratio, F.streamsDrain.id, F.bullProcess.id);
+  book.ratio(F.ratioPubsub, F.pubsubE2e.id, F.bullProcess.id);
+  book.ratio(F.ratioBee, F.streamsDrain.id, F.beeProcess.id);
+  book.ratio(F.ratioRaw, F.streamsDrain.id, F.rawDrain.id);
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '?' : v >= 100 ? Math.round(v).toString() : v.toFixed(2);
+}
