@@ -55,7 +55,7 @@ export async function findDailyTargets(
 /**
  * Months before the user's current month, of users with auto monthly on, with at least one diary,
  * no current monthly summary, and no day that is still a daily target.
- * Index: diary_months_due_idx WHERE needs_monthly_summary; per candidate, the unique
+ * Index: diary_months_due_idx (year, month, user_id) WHERE needs_monthly_summary, in ORDER BY order; per candidate, the unique
  * (user_id, date) index proves a diary exists and diaries_pending_by_user_idx finds pending days.
  */
 export async function findMonthlyTargets(
