@@ -1,15 +1,9 @@
 // The fleet-wide LLM request budget (LLM_MAX_RPM): a token bucket kept in Redis and updated by one
 // Lua script, so every subscriber process draws from the same bucket atomically.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { TransientJobError } from '../errors/job-errors.js';
 import { sleep } from '../summarizer/retry.js';
-
-/** The part of a node-redis v6 client this needs (a RedisClientType fits). */
-export interface RateLimitRedisClient {
-  evalSha(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-}
+import type { RedisClient } from './redis-connection.js';
+import { loadScript, runScript } from './scripts.js';
 
 export interface RateLimiter {
   /** Resolves once a request may be sent; rejects with the signal's reason if it aborts first. */
@@ -17,7 +11,7 @@ export interface RateLimiter {
 }
 
 export interface RedisRateLimiterOptions {
-  client: RateLimitRedisClient;
+  client: RedisClient;
   /** Redis key of the bucket, e.g. "diary_events:llm_rate". */
   key: string;
   maxPerMinute: number;
@@ -28,26 +22,15 @@ export interface RedisRateLimiterOptions {
   burst?: number;
 }
 
-// Read once; the build copies *.lua next to the compiled module.
-const SCRIPT = readFileSync(new URL('./lua/rate-limit.lua', import.meta.url), 'utf8');
-const SHA = createHash('sha1').update(SCRIPT).digest('hex');
+const SCRIPT = loadScript('rate-limit');
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const { client, key, maxPerMinute } = options;
   if (!Number.isFinite(maxPerMinute) || maxPerMinute <= 0) throw new Error('rate limiter: maxPerMinute must be a positive number');
   const burst = Math.max(1, Math.floor(options.burst ?? maxPerMinute / 60));
   const perMs = maxPerMinute / 60_000;
-  const args = { keys: [key], arguments: [String(perMs), String(burst)] };
 
-  async function take(): Promise<number> {
-    try {
-      return Number(await client.evalSha(SHA, args));
-    } catch (err) {
-      // First use on this server (or after SCRIPT FLUSH / restart): EVAL also caches the script.
-      if (err instanceof Error && err.message.includes('NOSCRIPT')) return Number(await client.eval(SCRIPT, args));
-      throw err;
-    }
-  }
+  const take = async (): Promise<number> => Number(await runScript<number | string>(client, SCRIPT, [key], [perMs, burst]));
 
   return {
     async acquire(signal: AbortSignal): Promise<void> {

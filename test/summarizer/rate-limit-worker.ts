@@ -2,12 +2,12 @@
 // Usage: node --import tsx rate-limit-worker.ts <redisUrl> <key> <maxPerMinute> <burst> <count>
 // Prints "ready", waits for a line on stdin, takes <count> tokens, prints a JSON array of Date.now() per token.
 import { createInterface } from 'node:readline';
-import { createClient } from 'redis';
+import { createLogger } from '../../src/logger.js';
+import { connectRedis } from '../../src/transport/redis-connection.js';
 import { createRedisRateLimiter } from '../../src/transport/rate-limiter.js';
 
 const [url, key, rpm, burst, count] = process.argv.slice(2);
-const client = createClient({ url: url as string });
-await client.connect();
+const client = await connectRedis({ url: url as string, role: 'worker', logger: createLogger({ level: 'silent' }) });
 const limiter = createRedisRateLimiter({ client, key: key as string, maxPerMinute: Number(rpm), burst: Number(burst) });
 process.stdout.write('ready\n');
 const rl = createInterface({ input: process.stdin });
@@ -20,4 +20,4 @@ for (let i = 0; i < Number(count); i++) {
   times.push(Date.now());
 }
 process.stdout.write(JSON.stringify(times) + '\n');
-await client.quit();
+await client.close();

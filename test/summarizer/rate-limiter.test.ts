@@ -5,14 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from 'redis';
+import { createLogger } from '../../src/logger.js';
+import { connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import { createRedisRateLimiter } from '../../src/transport/rate-limiter.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:rate-limit:${randomUUID()}`;
 const WORKER = fileURLToPath(new URL('./rate-limit-worker.ts', import.meta.url));
 
-type Client = ReturnType<typeof createClient>;
+type Client = RedisClient;
+const quiet = createLogger({ level: 'silent' });
 
 /** Starts the worker, resolves once it is connected and waiting for "go". */
 function startWorker(key: string, rpm: number, burst: number, count: number) {
@@ -35,14 +37,15 @@ describe('redis rate limiter', () => {
   let a: Client;
   let b: Client;
   before(async () => {
-    a = createClient({ url: REDIS_URL });
-    b = createClient({ url: REDIS_URL });
-    await Promise.all([a.connect(), b.connect()]);
+    [a, b] = await Promise.all([
+      connectRedis({ url: REDIS_URL, role: 'test-a', logger: quiet }),
+      connectRedis({ url: REDIS_URL, role: 'test-b', logger: quiet }),
+    ]);
   });
   after(async () => {
     const keys = await a.keys(`${PREFIX}:*`);
     if (keys.length > 0) await a.del(keys);
-    await Promise.all([a.quit(), b.quit()]);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('one bucket for two processes: 20 tokens at 20/s take ~1 s in total, not ~0.5 s each side', async () => {
