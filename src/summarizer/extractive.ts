@@ -90,7 +90,8 @@ export function extractDaily(text: string, language: Language, maxChars: number)
 
 /** Line breaks inside a sentence (and the spaces around them) become one space. */
 export function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
+  // Every line break JavaScript knows (\n, \r, \v, \f, NEL, LINE/PARAGRAPH SEPARATOR), not just \n.
+  return s.replace(/\s*[\n\r\v\f\u0085\u2028\u2029]\s*/gu, ' ');
 }
 
 function dayLabel(date: string, language: Language): string {

@@ -117,6 +117,14 @@ describe('extractive summarizer: monthly', () => {
     });
   }
 
+  it('keeps each day on one line whatever line separator the diary uses (fast-check found U+2028)', () => {
+    for (const sep of ['\n', '\r\n', '\u2028', '\u2029', '\u0085', '\v', '\f']) {
+      const text = extractMonthly([{ date: '2024-02-01', text: `Walked home.${sep}Slept early!`, isSummary: false }], 'en', 300);
+      const lines = text.split('\n');
+      for (const line of lines.slice(0, -1)) assert.match(line, /^Feb 1: .+$/u, `separator ${JSON.stringify(sep)}: ${JSON.stringify(line)}`);
+    }
+  });
+
   it('names recurring themes of the month', () => {
     const text = extractMonthly(JA_MONTH, 'ja', 300);
     assert.match(text.split('\n').at(-1) as string, /予約システム/);
