@@ -9,11 +9,6 @@ const REDACT = [
   'secretKey', '*.secretKey', 'jwtSecret', '*.jwtSecret',
 ];
 
-/** Replaces the password of any URL in `text` (redis://user:pw@host, postgres://…) with `***`. */
-export function redactUrlPasswords(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]+)@/gi, '$1***@');
-}
-
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {
   return pino({
     level: options.level ?? 'info',

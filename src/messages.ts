@@ -13,7 +13,7 @@ export type JobType = (typeof JOB_TYPES)[number];
 export const TRIGGERS = ['schedule', 'diary_saved', 'manual'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** True for a real calendar date written YYYY-MM-DD within MIN_YEAR..MAX_YEAR. */

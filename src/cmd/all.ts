@@ -1,6 +1,7 @@
 // `diary-events all` (`npm start`): scheduler, subscriber and server in one process on embedded
 // defaults — PGlite under DATA_DIR and, when no Redis answers, a redis-server started for you.
-import type { Config } from '../config.js';
+import { todayIn } from '../calendar.js';
+import { redactUrl, type Config } from '../config.js';
 import { DEMO_EMAIL, DEMO_PASSWORD, DEMO_USER_ID, seedDemo } from '../demo/seed.js';
 import { demoToken } from '../server/demo-token.js';
 import type { Logger } from '../logger.js';
@@ -37,7 +38,7 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
       '',
       'diary-events is running (scheduler + subscriber + server in one process)',
       `  database   ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}/pglite`}`,
-      `  redis      ${embedded ? `embedded redis-server (AOF) in ${config.dataDir}/redis, ${config.redis.url}` : config.redis.url.replace(/\/\/[^@]*@/, '//***@')}`,
+      `  redis      ${embedded ? `embedded redis-server (AOF) in ${config.dataDir}/redis, ${config.redis.url}` : redactUrl(config.redis.url)}`,
       `  transport  ${config.transport} on "${config.channel}"`,
       `  scheduler  every ${config.scheduler.dailyIntervalMs / 1000}s${config.scheduler.explicit ? '' : ' (demo pace; SCHEDULER_INTERVAL sets it)'}`,
       `  summarizer ${config.llm.provider}${config.llm.model ? ` (${config.llm.model})` : ''}`,
@@ -65,6 +66,6 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
 }
 
 function yesterday(timeZone: string): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  const today = todayIn(timeZone);
   return new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { openDb } from '../db/db.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
-import { dailyMessage, isCalendarDate, monthlyMessage, parseMessage, type JobMessage } from '../messages.js';
+import { dailyMessage, isCalendarDate, monthlyMessage, parseMessage, UUID_RE, type JobMessage } from '../messages.js';
 import { openMessaging, openRuntime } from '../runtime.js';
 import { runAll } from './all.js';
 import { runDlq } from './dlq.js';
@@ -33,7 +33,6 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function str(v: CommandContext['values'][string]): string | undefined {
   return typeof v === 'string' ? v : undefined;

@@ -29,7 +29,8 @@ export async function redisAnswers(host: string, port: number, timeoutMs = 1000)
   });
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 now. */
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.once('error', fail);

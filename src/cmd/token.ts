@@ -2,12 +2,12 @@
 // signed with JWT_SECRET (or, as `all` does, DATA_DIR/jwt-secret when JWT_SECRET is unset).
 // It does not open the database: the embedded PGlite belongs to the running `all` process, and
 // the server checks on every call that the account exists (and, for --admin, is an admin).
+import { UUID_RE } from '../messages.js';
 import { UsageError } from '../errors/usage-error.js';
 import { existingJwtSecret } from '../server/jwt-secret.js';
 import { mintToken } from '../server/tokens.js';
 import type { CommandContext } from './commands.js';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** "30m", "12h", "30d" → seconds. */
 function ttlSeconds(text: string): number {

@@ -1,4 +1,5 @@
 // First run of `npm start`: a demo user with weeks of sample diaries, so summaries appear at once.
+import { todayIn } from '../calendar.js';
 import type { Db } from '../db/db.js';
 import { saveDiary } from '../db/diaries.js';
 import { findAccount, setAdmin, setPasswordHash } from '../db/accounts.js';
@@ -17,7 +18,7 @@ export async function seedDemo(db: Db, timezone: string, minChars: number, now =
     await ensureDemoSignIn(db);
     return false;
   }
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone: timezone }).format(now);
+  const today = todayIn(timezone, now);
   await db.transaction(async (tx) => {
     await createUser(tx, { id: DEMO_USER_ID, email: DEMO_EMAIL, name: 'Demo', timezone });
     for (const d of sampleDiaries(today, 40, minChars)) await saveDiary(tx, DEMO_USER_ID, d.date, d.content);

@@ -8,7 +8,7 @@ import { findUserLlm } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import { dailyMessage } from '../messages.js';
 import type { Transport } from '../transport/transport.js';
-import { todayIn } from './calendar.js';
+import { todayIn } from '../calendar.js';
 import { publishJob } from './publish-job.js';
 
 export interface PublishOnSaveDeps {

@@ -1,9 +1,9 @@
 // Bearer tokens: HS256 JWTs (jose) under JWT_SECRET; subject = user id, `admin: true` for admins.
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { UUID_RE } from '../messages.js';
 
 const ISSUER = 'diary-events';
 const AUDIENCE = 'diary-events-api';
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Sign-in tokens live a week; `diary-events token` may ask for longer. */
 export const DEFAULT_TOKEN_TTL_SECONDS = 7 * 24 * 3600;

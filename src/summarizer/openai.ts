@@ -13,7 +13,7 @@
 // sends back before that text reaches an error message or a log line.
 import type { Logger } from 'pino';
 import { PermanentJobError, TransientJobError } from '../errors/job-errors.js';
-import { redactUrlPasswords } from '../logger.js';
+import { redactUrl } from '../config.js';
 import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
 import { detectEntriesLanguage } from './language.js';
 import { chunkEntries, inputSize } from './map-reduce.js';
@@ -97,7 +97,7 @@ export class OpenAiSummarizer implements Summarizer {
     try {
       base = new URL(options.baseUrl);
     } catch {
-      throw new Error(`openai summarizer: baseUrl is not a URL: ${redactUrlPasswords(options.baseUrl)}`);
+      throw new Error(`openai summarizer: baseUrl is not a URL: ${redactUrl(options.baseUrl)}`);
     }
     this.#url = base.href.replace(/\/+$/, '') + '/chat/completions';
     this.model = options.model;
@@ -109,7 +109,7 @@ export class OpenAiSummarizer implements Summarizer {
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.#temperature = options.temperature ?? 0.2;
     this.#rateLimiter = options.rateLimiter;
-    this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrlPasswords(this.#url) });
+    this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrl(this.#url) });
   }
 
   async summarize(input: SummaryInput, signal: AbortSignal): Promise<SummaryResult> {
@@ -291,6 +291,6 @@ export class OpenAiSummarizer implements Summarizer {
   #scrub(text: string): string {
     let out = text;
     if (this.#apiKey && this.#apiKey.length >= 4) out = out.split(this.#apiKey).join('***');
-    return redactUrlPasswords(out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***'));
+    return redactUrl(out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***'));
   }
 }

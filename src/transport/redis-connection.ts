@@ -1,6 +1,7 @@
 // Redis clients for the system: checked at start (retry with backoff, then a clear failure), and
 // reconnecting forever once they have worked, with the connection state in metrics.
 import { createClient, type RedisClientType } from 'redis';
+import { redactUrl } from '../config.js';
 import type { Logger } from '../logger.js';
 import { redisConnected, redisReconnects } from '../metrics.js';
 
@@ -24,16 +25,6 @@ export interface RedisConnectionOptions {
 export function reconnectDelay(retries: number): number {
   const cap = Math.min(5000, 100 * 2 ** Math.min(retries, 10));
   return Math.round(cap / 2 + Math.random() * (cap / 2));
-}
-
-/** Where the client points, without the password, for log lines. */
-export function describeRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}`;
-  } catch {
-    return '(invalid url)';
-  }
 }
 
 /**
@@ -82,7 +73,7 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   } catch (err) {
     const cause = lastError ?? (err as Error);
     throw new RedisUnavailableError(
-      `cannot connect to Redis at ${describeRedisUrl(options.url)} after ${attempts} attempts: ${cause.message || cause.name}`,
+      `cannot connect to Redis at ${redactUrl(options.url)} after ${attempts} attempts: ${cause.message || cause.name}`,
     );
   }
   return client;

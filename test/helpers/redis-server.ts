@@ -2,7 +2,7 @@
 // it can be killed (SIGKILL), stopped and restarted on the same port and directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { freePort, redisAnswers } from '../../src/cmd/embedded-redis.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -25,31 +25,12 @@ export interface RedisServer {
   destroy(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForRedis(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.end();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port}`);
+  while (!(await redisAnswers('127.0.0.1', port, 300))) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not answer on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -71,7 +52,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async start() {
       const p = spawn('redis-server', args, { stdio: 'ignore' });
       proc = p;
-      await waitForPort(port, 10_000);
+      await waitForRedis(port, 10_000);
     },
     async stop(hard = false) {
       const p = proc;

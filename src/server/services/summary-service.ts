@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.js';
 import { dailyMessage, monthlyMessage } from '../../messages.js';
 import type { Transport } from '../../transport/transport.js';
 import { callerOf } from '../auth.js';
-import { isPastMonth, todayIn } from '../calendar.js';
+import { isPastMonth, todayIn } from '../../calendar.js';
 import { publishJob } from '../publish-job.js';
 import type { RateLimiter } from '../rate-limit.js';
 import { toSummary } from '../summary-status.js';
