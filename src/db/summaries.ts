@@ -9,6 +9,8 @@ export type SummaryStatus = 'queued' | 'processing' | 'done' | 'failed' | 'retry
 
 export interface DailyInput {
   content: string;
+  /** Characters (code points), as SUMMARY_MIN_CHARS counts them. */
+  chars: number;
   version: number;
   /** False when a current daily summary already exists (no work to do). */
   needsSummary: boolean;
@@ -38,11 +40,11 @@ export interface SummaryOutcome {
 
 /** Index: diaries (user_id, date) unique. */
 export async function readDailyInput(db: Queryable, userId: string, date: string): Promise<DailyInput | undefined> {
-  const [row] = await db.query<{ content: string; version: number; needs_daily_summary: boolean }>(
-    'SELECT content, version, needs_daily_summary FROM diaries WHERE user_id = $1 AND date = $2',
+  const [row] = await db.query<{ content: string; content_chars: number; version: number; needs_daily_summary: boolean }>(
+    'SELECT content, content_chars, version, needs_daily_summary FROM diaries WHERE user_id = $1 AND date = $2',
     [userId, date],
   );
-  return row && { content: row.content, version: row.version, needsSummary: row.needs_daily_summary };
+  return row && { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary };
 }
 
 /**

@@ -7,7 +7,7 @@ import { summarizeAndStore } from './store-outcome.js';
 export async function handleDailySummary(msg: DailySummaryMessage, ctx: JobContext): Promise<JobOutcome> {
   const { db } = ctx;
   const diary = await readDailyInput(db, msg.user_id, msg.date);
-  if (!diary || [...diary.content].length < ctx.minChars) return 'current';
+  if (!diary || diary.chars < ctx.minChars) return 'current';
   // An up-to-date summary is never regenerated; only a manual request (or a dead-letter replay)
   // retries one that failed permanently.
   if (!diary.needsSummary && msg.trigger !== 'manual') return 'current';
