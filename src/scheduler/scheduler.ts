@@ -51,7 +51,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       await recordTick(db, job.name, new Date(now), result).catch((err: Error) =>
         log.warn({ err: err.message }, 'could not record the tick'),
       );
-      log.info(result, 'tick done');
+      log.info({ ...result, started_at: new Date(now).toISOString() }, 'tick done');
       return result;
     } catch (err) {
       schedulerTicks.inc({ job: job.name, outcome: 'error' });
