@@ -17,7 +17,7 @@ const client = await connectRedis({ url: redis.url, role: 'main', logger });
 const claims = createClaimStore({ client, keys, leaseMs: 30000, logger });
 const t = createStreamsTransport({ client, redisUrl: redis.url, keys, logger, consumerName: 'c1', leaseMs: 30000, maxDeliveries: 5 });
 for (let i = 0; i < N; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => t.publish(dailyMessage('7c9e6679-7425-40de-944b-e07fc1f90ae7', `2024-01-${String(((i + j) % 28) + 1).padStart(2, '0')}`, { id: `x${i + j}` }))));
-const runner = createJobRunner({ db: emptyDb(), claims, logger, jobTimeoutMs: 600000, minChars: 1000, summarizerFor: () => Promise.reject(new Error('x')) });
+const runner = createJobRunner({ db: emptyDb(), claims, logger, jobTimeoutMs: 600000, minChars: 1000, summarizerFor: () => { throw new Error('x'); } });
 let done = 0; let fin!: () => void; const p = new Promise<void>((r) => (fin = r));
 const t0 = performance.now(); const c0 = process.cpuUsage();
 const c = await t.consume(async (d, s) => { const r = await runner(d, s); if (++done === N) fin(); return r; }, { concurrency: 50, onReject() {} });

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { secretBoxFromSetting } from './crypto/secret-box.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { findUserLlm } from './db/users.js';
+import type { JobLlmSettings } from './db/summaries.js';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
 import { resolveUserSummarizer, type SystemLlmOptions } from './summarizer/create-summarizer.js';
@@ -25,7 +25,8 @@ export interface Runtime {
   keys: Keys;
   claims: ClaimStore;
   transport: Transport;
-  summarizerFor(userId: string): Promise<Summarizer>;
+  /** The summarizer for a user's LLM settings over the system default. */
+  summarizerFor(settings: JobLlmSettings): Summarizer;
   /** Redis and database reachability, for /readyz. */
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -120,14 +121,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     keys,
     claims,
     transport,
-    async summarizerFor(userId) {
-      const row = await findUserLlm(database, userId);
-      return resolveUserSummarizer(
-        system,
-        row ? { provider: row.provider, model: row.model, baseUrl: row.base_url, apiKeyEncrypted: row.api_key_encrypted } : null,
-        box,
-      );
-    },
+    summarizerFor: (settings) => resolveUserSummarizer(system, settings, box),
     readiness: [
       { name: 'redis', check: () => transport.isReady() },
       {

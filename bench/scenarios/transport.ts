@@ -180,7 +180,9 @@ async function ours(url: string, kind: 'pubsub' | 'streams', backlog: number): P
     logger,
     jobTimeoutMs: 600_000,
     minChars: 1000,
-    summarizerFor: () => Promise.reject(new Error('no-op bench: no summarizer')),
+    summarizerFor: () => {
+      throw new Error('no-op bench: no summarizer');
+    },
   });
   return {
     transport,

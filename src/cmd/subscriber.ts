@@ -19,7 +19,7 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
     logger,
     jobTimeoutMs: config.subscriber.jobTimeoutMs,
     minChars: config.summaryMinChars,
-    summarizerFor: (userId) => rt.summarizerFor(userId),
+    summarizerFor: (settings) => rt.summarizerFor(settings),
   });
   const consumer = await rt.transport.consume(runner, {
     concurrency: config.subscriber.maxConcurrentJobs,

@@ -38,6 +38,35 @@ export interface SummaryOutcome {
   outputTokens?: number | null;
 }
 
+/** The user's LLM settings as a job needs them; every field null means the system defaults. */
+export interface JobLlmSettings {
+  provider: string | null;
+  model: string | null;
+  baseUrl: string | null;
+  apiKeyEncrypted: string | null;
+}
+
+/** A job that has work to do: its input, and the settings of the user it belongs to. */
+export interface StartedJob<I> {
+  input: I;
+  llm: JobLlmSettings;
+}
+
+interface LlmColumns {
+  llm_provider: string | null;
+  llm_model: string | null;
+  llm_base_url: string | null;
+  llm_api_key_encrypted: string | null;
+}
+
+// The user's settings ride along with a job's first read instead of costing a round trip of their own.
+const LLM_COLUMNS = `l.provider AS llm_provider, l.model AS llm_model, l.base_url AS llm_base_url,
+       l.api_key_encrypted AS llm_api_key_encrypted`;
+
+function llmSettings(r: LlmColumns): JobLlmSettings {
+  return { provider: r.llm_provider, model: r.llm_model, baseUrl: r.llm_base_url, apiKeyEncrypted: r.llm_api_key_encrypted };
+}
+
 /** Index: diaries (user_id, date) unique. */
 export async function readDailyInput(db: Queryable, userId: string, date: string): Promise<DailyInput | undefined> {
   const [row] = await db.query<{ content: string; content_chars: number; version: number; needs_daily_summary: boolean }>(
@@ -48,8 +77,46 @@ export async function readDailyInput(db: Queryable, userId: string, date: string
 }
 
 /**
+ * Starts a daily job in one round trip: reads the diary and the user's LLM settings and, when there
+ * is work (at least `minChars` long, and no current summary unless `force`), marks the summary
+ * `processing`. Undefined when there is nothing to do. The row is locked before it is marked, in
+ * the order every summary write uses (see below).
+ */
+export async function startDailyJob(
+  db: Queryable,
+  userId: string,
+  date: string,
+  opts: { minChars: number; force: boolean },
+): Promise<StartedJob<DailyInput> | undefined> {
+  const [row] = await db.query<
+    { content: string; content_chars: number; version: number; needs_daily_summary: boolean; due: boolean } & LlmColumns
+  >(
+    `WITH d AS (
+       SELECT content, content_chars, version, needs_daily_summary,
+              content_chars >= $3::int AND (needs_daily_summary OR $4::boolean) AS due
+         FROM diaries WHERE user_id = $1::uuid AND date = $2::date),
+     input AS (
+       SELECT 1 FROM diaries WHERE user_id = $1::uuid AND date = $2::date AND (SELECT due FROM d) FOR UPDATE),
+     mark AS (
+       INSERT INTO diary_summary_days AS s (user_id, date, status)
+       SELECT $1::uuid, $2::date, 'processing' FROM input
+       ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
+         WHERE s.status IS DISTINCT FROM excluded.status)
+     SELECT d.*, ${LLM_COLUMNS}
+       FROM d LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
+    [userId, date, opts.minChars, opts.force],
+  );
+  if (!row?.due) return undefined;
+  return {
+    input: { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary },
+    llm: llmSettings(row),
+  };
+}
+
+/**
  * The month's diaries in date order, each as its current daily summary when there is one, else its
- * raw text. Index: diaries (user_id, date) unique range; diary_summary_days (user_id, date) unique.
+ * raw text; one round trip. Index: diary_months primary key; diaries (user_id, date) unique range;
+ * diary_summary_days (user_id, date) unique.
  */
 export async function readMonthlyInput(
   db: Queryable,
@@ -57,28 +124,53 @@ export async function readMonthlyInput(
   year: number,
   month: number,
 ): Promise<MonthlyInput | undefined> {
-  const [marker] = await db.query<{ inputs_version: number; needs_monthly_summary: boolean }>(
-    'SELECT inputs_version, needs_monthly_summary FROM diary_months WHERE user_id = $1 AND year = $2 AND month = $3',
+  const rows = await db.query<{
+    inputs_version: number;
+    needs_monthly_summary: boolean;
+    date: string | null;
+    content: string | null;
+    summary: string | null;
+  }>(
+    `SELECT m.inputs_version, m.needs_monthly_summary, e.date, e.content, e.summary
+       FROM diary_months m
+       LEFT JOIN LATERAL (
+         SELECT d.date::text AS date, d.content,
+                CASE WHEN NOT d.needs_daily_summary AND s.status = 'done' AND s.summary <> '' THEN s.summary END AS summary
+           FROM diaries d
+           LEFT JOIN diary_summary_days s ON s.user_id = d.user_id AND s.date = d.date
+          WHERE d.user_id = m.user_id AND d.date >= make_date(m.year, m.month, 1)
+            AND d.date < (make_date(m.year, m.month, 1) + interval '1 month')::date) e ON true
+      WHERE m.user_id = $1 AND m.year = $2 AND m.month = $3
+      ORDER BY e.date`,
     [userId, year, month],
   );
+  const [marker] = rows;
   if (!marker) return undefined;
-  const rows = await db.query<{ date: string; content: string; summary: string | null }>(
-    `SELECT d.date::text AS date, d.content,
-            CASE WHEN NOT d.needs_daily_summary AND s.status = 'done' AND s.summary <> '' THEN s.summary END AS summary
-       FROM diaries d
-       LEFT JOIN diary_summary_days s ON s.user_id = d.user_id AND s.date = d.date
-      WHERE d.user_id = $1 AND d.date >= make_date($2, $3, 1)
-        AND d.date < (make_date($2, $3, 1) + interval '1 month')::date
-      ORDER BY d.date`,
+  const entries: MonthEntry[] = [];
+  for (const r of rows) {
+    if (r.date === null || r.content === null) continue; // the month has no diaries left
+    if (r.summary === null && r.content.trim() === '') continue;
+    entries.push({ date: r.date, text: r.summary ?? r.content, isSummary: r.summary !== null });
+  }
+  return { version: marker.inputs_version, needsSummary: marker.needs_monthly_summary, entries };
+}
+
+/**
+ * Marks a month's summary `processing` and returns the user's LLM settings, in one round trip.
+ * Undefined when the month no longer exists.
+ */
+export async function markMonthlyProcessing(db: Queryable, userId: string, year: number, month: number): Promise<JobLlmSettings | undefined> {
+  const [row] = await db.query<LlmColumns>(
+    `${lockInput(MONTHLY, false)},
+     mark AS (
+       INSERT INTO diary_summary_months AS s (user_id, year, month, status)
+       SELECT $1::uuid, $2::int, $3::int, 'processing' FROM input
+       ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
+         WHERE s.status IS DISTINCT FROM excluded.status)
+     SELECT ${LLM_COLUMNS} FROM input LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
     [userId, year, month],
   );
-  return {
-    version: marker.inputs_version,
-    needsSummary: marker.needs_monthly_summary,
-    entries: rows
-      .filter((r) => r.summary !== null || r.content.trim() !== '')
-      .map((r) => ({ date: r.date, text: r.summary ?? r.content, isSummary: r.summary !== null })),
-  };
+  return row && llmSettings(row);
 }
 
 // Every write of a summary row is one statement whose first step locks the input row (diaries /

@@ -1,5 +1,6 @@
 // What a job handler receives: its inputs and tools, never Redis (the transport hides it).
 import type { Db } from '../db/db.js';
+import type { JobLlmSettings } from '../db/summaries.js';
 import type { Logger } from '../logger.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 
@@ -12,8 +13,11 @@ export interface JobContext {
   attempt: number;
   /** SUMMARY_MIN_CHARS. */
   minChars: number;
-  /** The summarizer for this user: their settings over the system default. */
-  summarizerFor(userId: string): Promise<Summarizer>;
+  /**
+   * The summarizer for a user's settings over the system default; throws a PermanentJobError when
+   * the settings cannot work (an unknown provider, a key that cannot be decrypted).
+   */
+  summarizerFor(settings: JobLlmSettings): Summarizer;
 }
 
 /**

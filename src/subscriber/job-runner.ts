@@ -1,6 +1,7 @@
 // Turns a delivery into a settled job: claim it, run its handler under JOB_TIMEOUT, record metrics,
 // and tell the transport whether to acknowledge, retry or hand it back.
 import type { Db } from '../db/db.js';
+import type { JobLlmSettings } from '../db/summaries.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import { jobFields, jobKey } from '../messages.js';
@@ -18,7 +19,7 @@ export interface JobRunnerOptions {
   /** JOB_TIMEOUT. */
   jobTimeoutMs: number;
   minChars: number;
-  summarizerFor(userId: string): Promise<Summarizer>;
+  summarizerFor(settings: JobLlmSettings): Summarizer;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
 }
@@ -44,26 +45,37 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       log.debug('job claimed by another subscriber');
       return { kind: 'release' };
     }
-    // One controller per job, aborted by the timeout, a lost claim or the process stopping
-    // (AbortSignal.timeout/any per job cost more than a no-op job itself on Node 20).
-    const job = new AbortController();
+    // The job's AbortSignal is made only when a handler asks for it (one that returns early never
+    // does): AbortController and AbortSignal.timeout/any per job cost more than a no-op job on
+    // Node 20. The timeout, a lost claim or the process stopping record the reason either way.
+    let controller: AbortController | undefined;
+    let abortReason: Error | undefined;
+    const abort = (reason: Error) => {
+      abortReason ??= reason;
+      controller?.abort(abortReason);
+    };
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      job.abort(new Error(`job timed out after ${options.jobTimeoutMs}ms`));
+      abort(new Error(`job timed out after ${options.jobTimeoutMs}ms`));
     }, options.jobTimeoutMs);
-    const onStop = () => job.abort(stopSignal.reason);
+    const onStop = () => abort(toError(stopSignal.reason));
     if (stopSignal.aborted) onStop();
     else stopSignal.addEventListener('abort', onStop, { once: true });
-    claim.onLost(() => job.abort(new Error('claim lost')));
-    const signal = job.signal;
+    claim.onLost(() => abort(new Error('claim lost')));
     const started = performance.now();
     jobsInFlight.inc();
     let outcome = 'error';
     try {
       outcome = await dispatch(msg, {
         db,
-        signal,
+        get signal() {
+          if (!controller) {
+            controller = new AbortController();
+            if (abortReason) controller.abort(abortReason);
+          }
+          return controller.signal;
+        },
         get logger() {
           child ??= logger.child(fields);
           return child;

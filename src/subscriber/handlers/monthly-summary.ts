@@ -1,6 +1,6 @@
 // monthly_summary: the month's daily summaries, plus the raw text of days without one → summarizer
 // → diary_summary_months.
-import { readMonthlyInput, saveMonthlyOutcome, setMonthlyStatus } from '../../db/summaries.js';
+import { markMonthlyProcessing, readMonthlyInput, saveMonthlyOutcome, setMonthlyStatus } from '../../db/summaries.js';
 import type { MonthlySummaryMessage } from '../../messages.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
 import { summarizeAndStore } from './store-outcome.js';
@@ -10,11 +10,12 @@ export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobC
   const input = await readMonthlyInput(db, msg.user_id, msg.year, msg.month);
   if (!input || input.entries.length === 0) return 'current';
   if (!input.needsSummary && msg.trigger !== 'manual') return 'current';
+  const llm = await markMonthlyProcessing(db, msg.user_id, msg.year, msg.month);
+  if (!llm) return 'current'; // the month vanished meanwhile
   const outcome = await summarizeAndStore(
     ctx,
-    msg.user_id,
+    llm,
     { kind: 'monthly', entries: input.entries },
-    () => setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'processing'),
     (result) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, result),
   );
   // The input changed while it was summarized: the row goes back to queued for the new version.

@@ -1,26 +1,23 @@
 // Runs the summarizer for a job and records what happened on its summary row, success or failure.
 import { isPermanent, toError } from '../../errors/job-errors.js';
-import type { SummaryOutcome } from '../../db/summaries.js';
+import type { JobLlmSettings, SummaryOutcome } from '../../db/summaries.js';
 import type { SummaryInput } from '../../summarizer/summarizer.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
 
 /**
- * Summarizes `input` and saves it with `save` (which returns false when the input changed meanwhile).
+ * Summarizes `input` with the summarizer `llm` selects and saves it with `save` (which returns false when the input changed meanwhile).
  * A permanent failure is recorded as `failed` and rethrown; any other failure is recorded as
  * `retrying` (best effort: the database may be what failed) and rethrown for the transport to retry.
  */
 export async function summarizeAndStore(
   ctx: JobContext,
-  userId: string,
+  llm: JobLlmSettings,
   input: SummaryInput,
-  markProcessing: () => Promise<void>,
   save: (outcome: SummaryOutcome) => Promise<boolean>,
 ): Promise<JobOutcome> {
   let result;
   try {
-    // The user's summarizer is looked up while the row is marked: two round trips at once.
-    const [summarizer] = await Promise.all([ctx.summarizerFor(userId), markProcessing()]);
-    result = await summarizer.summarize(input, ctx.signal);
+    result = await ctx.summarizerFor(llm).summarize(input, ctx.signal);
   } catch (err) {
     if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet
     const error = toError(err).message;
