@@ -1,13 +1,16 @@
 // Job claims in Redis: SET NX with a lease TTL, renewed in one batch while jobs run, released by
-// compare-and-delete. One claim per job key means one subscriber works on a job at a time.
+// compare-and-delete. One claim per job key means one subscriber works on a job at a time. Claims
+// taken or released in the same event-loop turn share one script call (coalesce.ts).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { coalesce } from './coalesce.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 import { loadScript, runScript } from './scripts.js';
 
+const ACQUIRE = loadScript('acquire-claims');
 const RENEW = loadScript('renew-claims');
-const RELEASE = loadScript('release-claim');
+const RELEASE = loadScript('release-claims');
 
 export interface Claim {
   readonly jobKey: string;
@@ -51,6 +54,12 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
   const timer = setInterval(() => void renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
   timer.unref();
   let renewing = false;
+  const take = coalesce(async (claims: readonly { key: string; token: string }[]) =>
+    runScript<number[]>(client, ACQUIRE, claims.map((c) => c.key), [leaseMs, ...claims.map((c) => c.token)]),
+  );
+  const give = coalesce(async (claims: readonly { key: string; token: string }[]) =>
+    runScript<number[]>(client, RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)),
+  );
 
   async function renewAll(): Promise<void> {
     if (renewing || held.size === 0) return;
@@ -84,8 +93,7 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
       const key = keys.claim(jobKey);
       if (held.has(key)) return undefined;
       const token = randomUUID();
-      const ok = await client.set(key, token, { condition: 'NX', expiration: { type: 'PX', value: leaseMs } });
-      if (ok !== 'OK') return undefined;
+      if ((await take({ key, token })) !== 1) return undefined;
       const entry: Held = { key, token, lost: false, onLost: undefined };
       held.set(key, entry);
       return {
@@ -99,7 +107,7 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
         release: async () => {
           if (held.get(key) !== entry) return;
           held.delete(key);
-          await runScript<number>(client, RELEASE, [key], [token]).catch((err: Error) =>
+          await give({ key, token }).catch((err: Error) =>
             logger.debug({ claim: key, err: err.message }, 'claim release failed; it expires by itself'),
           );
         },
