@@ -11,6 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { parseMessage, type RejectReason } from '../messages.js';
+import { coalesce } from './coalesce.js';
 import type { Keys } from './keys.js';
 import { closeRedis, reconnectDelay, type RedisClient } from './redis-connection.js';
 import {
@@ -179,19 +180,10 @@ export function startStreamsConsumer(
   }
 
   // Acknowledgements made in the same turn of the event loop go out as one XACK of many ids.
-  let ackBatch: { ids: string[]; done: Promise<void> } | undefined;
-  function ack(id: string): Promise<void> {
-    if (!ackBatch) {
-      const batch: { ids: string[]; done: Promise<void> } = { ids: [], done: Promise.resolve() };
-      batch.done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        ackBatch = undefined;
-        features = await ackEntries(client, keys, batch.ids, features);
-      });
-      ackBatch = batch;
-    }
-    ackBatch.ids.push(id);
-    return ackBatch.done;
-  }
+  const ack = coalesce(async (ids: readonly string[]) => {
+    features = await ackEntries(client, keys, ids, features);
+    return ids.map(() => undefined);
+  });
 
   async function settle(delivery: Delivery, s: Settlement, ackAttempt = 1): Promise<void> {
     const h = held.get(delivery.id);
