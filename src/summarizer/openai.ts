@@ -12,6 +12,7 @@
 // The API key is sent only in the Authorization header and is scrubbed from any text the server
 // sends back before that text reaches an error message or a log line.
 import type { Logger } from 'pino';
+import { request } from 'undici';
 import { PermanentJobError, TransientJobError } from '../errors/job-errors.js';
 import { redactUrl } from '../config.js';
 import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
@@ -210,16 +211,19 @@ export class OpenAiSummarizer implements Summarizer {
     let retryAfter: string | null = null;
     let raw: string;
     try {
-      const res = await fetch(this.#url, { method: 'POST', headers, body, signal: controller.signal });
-      status = res.status;
-      retryAfter = res.headers.get('retry-after');
-      raw = await res.text();
+      // undici's request, not fetch: the same HTTP client without WHATWG streams costs a third of
+      // the CPU per call, which counts at hundreds of jobs per second.
+      const res = await request(this.#url, { method: 'POST', headers, body, signal: controller.signal });
+      status = res.statusCode;
+      const ra = res.headers['retry-after'];
+      retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
+      raw = await res.body.text();
     } catch (cause) {
       llmRequests.inc({ provider: PROVIDER, outcome: 'error' });
       llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
       if (signal.aborted) throw signal.reason;
       if (timedOut) throw new AttemptError(`no answer within ${this.#timeoutMs} ms`, 'timeout', false);
-      const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : 'fetch failed';
+      const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : 'request failed';
       throw new AttemptError(`network error: ${this.#scrub(detail)}`, 'network', false, undefined, { cause });
     } finally {
       clearTimeout(timer);
