@@ -1,5 +1,5 @@
 // Summaries from any OpenAI-compatible Chat Completions endpoint (OpenAI, Ollama, vLLM, llama.cpp,
-// LM Studio, Gemini's compatibility endpoint) over global fetch.
+// LM Studio, Gemini's compatibility endpoint) over undici's HTTP client.
 //
 // Failure policy (DESIGN guarantee 5):
 //  - transient, retried here with exponential backoff + jitter up to `maxRetries` times, then thrown
