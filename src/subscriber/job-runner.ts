@@ -26,23 +26,36 @@ export interface JobRunnerOptions {
 
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
+  // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
+  // not one per job: EventTarget listeners cost on the hot path.
+  const running = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
+  function watchStop(stop: AbortSignal, abort: (reason: Error) => void): () => void {
+    let jobs = running.get(stop);
+    if (!jobs) {
+      const set = new Set<(reason: Error) => void>();
+      stop.addEventListener('abort', () => set.forEach((a) => a(toError(stop.reason))), { once: true });
+      running.set(stop, set);
+      jobs = set;
+    }
+    const set = jobs;
+    set.add(abort);
+    return () => set.delete(abort);
+  }
+
   return async (delivery, stopSignal): Promise<Settlement> => {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
     const fields = { ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount };
     // A pino child per job costs more than a no-op job; it is made only if a handler logs.
     let child: Logger | undefined;
-    const log = {
-      debug: (m: string) => logger.debug(fields, m),
-      info: (o: object, m: string) => logger.info({ ...fields, ...o }, m),
-      warn: (o: object, m: string) => logger.warn({ ...fields, ...o }, m),
-      error: (o: object, m: string) => logger.error({ ...fields, ...o }, m),
+    const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
+      if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     messagesReceived.inc({ type: msg.type });
     const claim = await claims.acquire(jobKey(msg));
     if (!claim) {
       claimConflicts.inc({ type: msg.type });
-      log.debug('job claimed by another subscriber');
+      log('debug', {}, 'job claimed by another subscriber');
       return { kind: 'release' };
     }
     // The job's AbortSignal is made only when a handler asks for it (one that returns early never
@@ -59,9 +72,8 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       timedOut = true;
       abort(new Error(`job timed out after ${options.jobTimeoutMs}ms`));
     }, options.jobTimeoutMs);
-    const onStop = () => abort(toError(stopSignal.reason));
-    if (stopSignal.aborted) onStop();
-    else stopSignal.addEventListener('abort', onStop, { once: true });
+    const unwatch = stopSignal.aborted ? undefined : watchStop(stopSignal, abort);
+    if (stopSignal.aborted) abort(toError(stopSignal.reason));
     claim.onLost(() => abort(new Error('claim lost')));
     const started = performance.now();
     jobsInFlight.inc();
@@ -84,18 +96,18 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         minChars: options.minChars,
         summarizerFor: options.summarizerFor,
       });
-      log.info({ outcome, ms: Math.round(performance.now() - started) }, 'job finished');
+      log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
       return { kind: 'ack' };
     } catch (err) {
       const error = toError(err);
       if (claim.lost) {
         outcome = 'lease_lost';
-        log.warn({}, 'job abandoned: its claim was lost to another subscriber');
+        log('warn', {}, 'job abandoned: its claim was lost to another subscriber');
         return { kind: 'release' };
       }
       if (isPermanent(err)) {
         outcome = 'failed';
-        log.error({ err: error.message }, 'job failed permanently; recorded, not retried');
+        log('error', { err: error.message }, 'job failed permanently; recorded, not retried');
         return { kind: 'ack' };
       }
       outcome = 'retry';
@@ -103,17 +115,19 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       const delayMs = retryDelay(delivery.deliveryCount, isTransient(err) ? err.retryAfterMs : undefined, {
         baseMs: options.retryBaseMs ?? 1000,
       });
-      if (stopSignal.aborted) log.info({}, 'job interrupted by shutdown; left for another delivery');
-      else log.warn({ err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
+      if (stopSignal.aborted) log('info', {}, 'job interrupted by shutdown; left for another delivery');
+      else log('warn', { err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
       return { kind: 'retry', delayMs, error: reason };
     } finally {
       clearTimeout(timer);
-      stopSignal.removeEventListener('abort', onStop);
+      unwatch?.();
       jobsInFlight.dec();
       const seconds = (performance.now() - started) / 1000;
       jobsProcessed.inc({ type: msg.type, outcome });
       jobDuration.observe({ type: msg.type, outcome }, seconds);
-      await claim.release();
+      // Not awaited: the release goes out with the transport's ack in the same write, and a
+      // failed one only lets the claim expire by its lease.
+      void claim.release();
     }
   };
 }
