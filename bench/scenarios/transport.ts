@@ -34,15 +34,18 @@ export const F = {
   rawXaddPipe: spec('raw.node.xadd-pipelined', 'XADD from Node', `${NODE_REDIS}, 1 connection, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
   rawDrain: spec('raw.node.xreadgroup-drain', 'raw XREADGROUP COUNT 100 + one XACK per batch, drain', `${NODE_REDIS}, 1 consumer, 1 connection, unpipelined`, 'jobs/s'),
   pubsubPublish: spec('ours.pubsub.publish', 'ours, Pub/Sub: publish (while consuming)', `transport.publish, ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
-  pubsubE2e: spec('ours.pubsub.concurrent', 'ours, Pub/Sub: publish+consume 100k no-op jobs', `${NODE_REDIS}; subscriber concurrency ${CONCURRENCY}, claim per job (auto-pipelined)`, 'jobs/s'),
+  pubsubE2e: spec('ours.pubsub.concurrent', 'ours, Pub/Sub: publish+consume 100k no-op jobs', `${NODE_REDIS}; subscriber concurrency ${CONCURRENCY}; claims taken and released in one Lua call per event-loop turn`, 'jobs/s'),
   streamsPublish: spec('ours.streams.publish', 'ours, Streams: publish (prefill)', `transport.publish (XADD), ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
-  streamsDrain: spec('ours.streams.drain', 'ours, Streams: drain a prefilled stream of no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, XREADGROUP of free slots, claim + XACK per job (auto-pipelined)`, 'jobs/s'),
+  streamsDrain: spec('ours.streams.drain', 'ours, Streams: drain a prefilled stream of no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, XREADGROUP of free slots; claims (one Lua call) and XACKs (one command) batched per event-loop turn`, 'jobs/s'),
   streamsE2e: spec('ours.streams.concurrent', 'ours, Streams: publish+consume no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, publisher pipelined (Promise.all of ${BATCH})`, 'jobs/s'),
-  bullAdd: spec('bullmq.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over its node-redis 6.3 adapter (ioredis not installed); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
-  bullProcess: spec('bullmq.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7, node-redis 6.3 adapter; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
+  bullAdd: spec('bullmq.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over ioredis 6 (its default driver); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
+  bullProcess: spec('bullmq.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7 over ioredis 6; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
+  bullAddNr: spec('bullmq-node-redis.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over its ${NODE_REDIS} adapter (our client); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
+  bullProcessNr: spec('bullmq-node-redis.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7 over its ${NODE_REDIS} adapter; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
   beeAdd: spec('bee.add', 'bee-queue: saveAll', `bee-queue 2.0 (node_redis 3.1, its own); saveAll of ${BATCH} (one MULTI pipeline), awaited in turn`, 'jobs/s'),
   beeProcess: spec('bee.process', 'bee-queue: process(50) drains no-op jobs', 'bee-queue 2.0 (node_redis 3.1); process(50), removeOnSuccess, storeJobs false', 'jobs/s'),
-  ratio: spec('ratio.streams-drain-vs-bullmq', 'Streams drain ÷ BullMQ process (goal ≥ 4×)', 'per run, same Redis build, same run', 'ratio'),
+  ratio: spec('ratio.streams-drain-vs-bullmq', 'Streams drain ÷ BullMQ process (goal ≥ 4×)', 'per run, same Redis build, same run; BullMQ over ioredis 6', 'ratio'),
+  ratioNr: spec('ratio.streams-drain-vs-bullmq-node-redis', 'Streams drain ÷ BullMQ process, both over node-redis', 'per run; BullMQ over its node-redis 6.3 adapter', 'ratio'),
   ratioPubsub: spec('ratio.pubsub-vs-bullmq', 'Pub/Sub publish+consume ÷ BullMQ process', 'per run', 'ratio'),
   ratioBee: spec('ratio.streams-drain-vs-bee', 'Streams drain ÷ bee-queue process', 'per run', 'ratio'),
   ratioRaw: spec('ratio.streams-drain-vs-raw', 'Streams drain ÷ raw XREADGROUP drain (share of the client limit)', 'per run', 'ratio'),
@@ -246,10 +249,32 @@ async function oursRun(
 
 // ---- BullMQ and bee-queue ----------------------------------------------------------------------
 
-async function bullmq(url: string, messages: readonly JobMessage[]): Promise<{ add: number; process: number }> {
-  const qc = await plainClient(url);
-  const wc = await plainClient(url);
-  const queue = new Queue('bench', { connection: qc });
+/** BullMQ over ioredis (its default driver, made from host and port) or over node-redis clients. */
+async function bullmq(srv: RedisServer, driver: 'ioredis' | 'node-redis', messages: readonly JobMessage[]): Promise<{ add: number; process: number }> {
+  if (driver === 'ioredis') {
+    // A Worker needs maxRetriesPerRequest null on its ioredis connection.
+    const connection = { host: '127.0.0.1', port: srv.port, maxRetriesPerRequest: null };
+    return bullmqWith(new Queue('bench', { connection }), (processor) => new Worker('bench', processor, { connection, concurrency: CONCURRENCY, autorun: false }), messages, async () => {});
+  }
+  const qc = await plainClient(srv.url);
+  const wc = await plainClient(srv.url);
+  return bullmqWith(
+    new Queue('bench', { connection: qc }),
+    (processor) => new Worker('bench', processor, { connection: wc, concurrency: CONCURRENCY, autorun: false }),
+    messages,
+    async () => {
+      await closeRedis(qc).catch(() => {});
+      await closeRedis(wc).catch(() => {});
+    },
+  );
+}
+
+async function bullmqWith(
+  queue: Queue,
+  makeWorker: (processor: () => Promise<void>) => Worker,
+  messages: readonly JobMessage[],
+  closeClients: () => Promise<void>,
+): Promise<{ add: number; process: number }> {
   try {
     const t0 = performance.now();
     for (const batch of chunks(messages, BATCH)) {
@@ -258,7 +283,7 @@ async function bullmq(url: string, messages: readonly JobMessage[]): Promise<{ a
     const add = rate(messages.length, t0);
     let done = 0;
     let failed = 0;
-    const worker = new Worker('bench', async () => {}, { connection: wc, concurrency: CONCURRENCY, autorun: false });
+    const worker = makeWorker(async () => {});
     worker.on('completed', () => void done++);
     worker.on('failed', () => void failed++);
     worker.on('error', () => {});
@@ -271,8 +296,7 @@ async function bullmq(url: string, messages: readonly JobMessage[]): Promise<{ a
     return { add, process: processRate };
   } finally {
     await queue.close();
-    await closeRedis(qc).catch(() => {});
-    await closeRedis(wc).catch(() => {});
+    await closeClients();
   }
 }
 
@@ -375,9 +399,18 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
       ids: [F.bullAdd.id, F.bullProcess.id],
       run: () =>
         withServer(async (srv) => {
-          const r = await bullmq(srv.url, messages);
+          const r = await bullmq(srv, 'ioredis', messages);
           book.record(F.bullAdd, r.add);
           book.record(F.bullProcess, r.process);
+        }),
+    },
+    {
+      ids: [F.bullAddNr.id, F.bullProcessNr.id],
+      run: () =>
+        withServer(async (srv) => {
+          const r = await bullmq(srv, 'node-redis', messages);
+          book.record(F.bullAddNr, r.add);
+          book.record(F.bullProcessNr, r.process);
         }),
     },
     {
@@ -404,6 +437,7 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
     }
   }
   book.ratio(F.ratio, F.streamsDrain.id, F.bullProcess.id);
+  book.ratio(F.ratioNr, F.streamsDrain.id, F.bullProcessNr.id);
   book.ratio(F.ratioPubsub, F.pubsubE2e.id, F.bullProcess.id);
   book.ratio(F.ratioBee, F.streamsDrain.id, F.beeProcess.id);
   book.ratio(F.ratioRaw, F.streamsDrain.id, F.rawDrain.id);
