@@ -59,6 +59,16 @@ interface LlmColumns {
   llm_api_key_encrypted: string | null;
 }
 
+// A job's own writes (its "processing" mark and its outcome) commit without waiting for the WAL
+// flush: PostgreSQL makes them visible at once and durable within 3 × wal_writer_delay (0.6 s by
+// default). What a database crash can lose in that window is regenerable: the marker that made the
+// day or month a target is lost with it, so the next tick publishes the job again. WAL order keeps
+// every later synchronous commit (a diary save) from becoming durable without them. This took a
+// commit from ~0.9 ms to ~0.2 ms here and most of the wait out of each job.
+const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+/** The statements every job runs: planned once per connection. */
+const PREPARED = { prepared: true } as const;
+
 // The user's settings ride along with a job's first read instead of costing a round trip of their own.
 const LLM_COLUMNS = `l.provider AS llm_provider, l.model AS llm_model, l.base_url AS llm_base_url,
        l.api_key_encrypted AS llm_api_key_encrypted`;
@@ -102,9 +112,10 @@ export async function startDailyJob(
        SELECT $1::uuid, $2::date, 'processing' FROM input
        ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
          WHERE s.status IS DISTINCT FROM excluded.status)
-     SELECT d.*, ${LLM_COLUMNS}
+     SELECT d.*, ${LLM_COLUMNS}, ${ASYNC_COMMIT}
        FROM d LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
     [userId, date, opts.minChars, opts.force],
+    PREPARED,
   );
   if (!row?.due) return undefined;
   return {
@@ -143,6 +154,7 @@ export async function readMonthlyInput(
       WHERE m.user_id = $1 AND m.year = $2 AND m.month = $3
       ORDER BY e.date`,
     [userId, year, month],
+    PREPARED,
   );
   const [marker] = rows;
   if (!marker) return undefined;
@@ -167,8 +179,9 @@ export async function markMonthlyProcessing(db: Queryable, userId: string, year:
        SELECT $1::uuid, $2::int, $3::int, 'processing' FROM input
        ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
          WHERE s.status IS DISTINCT FROM excluded.status)
-     SELECT ${LLM_COLUMNS} FROM input LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
+     SELECT ${LLM_COLUMNS}, ${ASYNC_COMMIT} FROM input LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
     [userId, year, month],
+    PREPARED,
   );
   return row && llmSettings(row);
 }
@@ -225,22 +238,25 @@ async function saveOutcome(db: Queryable, t: Target, key: readonly unknown[], ve
   const p = (i: number) => `$${n + 2 + i}`; // after the keys and the version
   // A failure keeps the last good summary text and model; a success replaces them.
   const rows = await db.query(
-    `${lockInput(t, true)}
-     INSERT INTO ${t.table} AS s (${keyCols}, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
-     SELECT ${keyParams}, $${n + 1}::bigint, ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::int, ${p(5)}::int, 1
-       FROM input
-     ON CONFLICT (${keyCols}) DO UPDATE SET
-       status = excluded.status,
-       summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
-       model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
-       error = excluded.error,
-       input_tokens = coalesce(excluded.input_tokens, s.input_tokens),
-       output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
-       source_version = excluded.source_version,
-       attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
-       updated_at = now()
-     RETURNING 1`,
+    `${lockInput(t, true)},
+     saved AS (
+       INSERT INTO ${t.table} AS s (${keyCols}, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+       SELECT ${keyParams}, $${n + 1}::bigint, ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::int, ${p(5)}::int, 1
+         FROM input
+       ON CONFLICT (${keyCols}) DO UPDATE SET
+         status = excluded.status,
+         summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
+         model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
+         error = excluded.error,
+         input_tokens = coalesce(excluded.input_tokens, s.input_tokens),
+         output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
+         source_version = excluded.source_version,
+         attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
+         updated_at = now()
+       RETURNING 1)
+     SELECT ${ASYNC_COMMIT} FROM saved`,
     [...key, version, o.status, o.summary ?? '', o.model ?? '', o.error ?? null, o.inputTokens ?? null, o.outputTokens ?? null],
+    PREPARED,
   );
   return rows.length > 0;
 }
