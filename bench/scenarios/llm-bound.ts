@@ -30,7 +30,7 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
   if (cases.length === 0) return;
   const db = await benchDb();
   const llm = await startFakeLlmProcess(LATENCY_MS);
-  notes.push(`LLM-bound: ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} consecutive days, ~300 characters each), published by our transport in pages of 1,000 (as the scheduler does), consumed by \`node dist/cli.js subscriber\` with LLM_PROVIDER=openai against test/helpers/fake-llm.ts in its own process (${LATENCY_MS} ms per answer); timed from the first publish until ${jobs} rows are 'done' (polled every 20 ms). Redis without persistence.`);
+  notes.push(`LLM-bound: ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} consecutive days, ~300 characters each), published by our transport in pages of 1,000 (as the scheduler does), consumed by \`node dist/cli.js subscriber\` with LLM_PROVIDER=openai against test/helpers/fake-llm.ts in its own process (${LATENCY_MS} ms per answer); timed from the first publish until ${jobs} rows are 'done' (polled every 20 ms), after an untimed warm-up wave of \`concurrency\` jobs for other users (it opens the database pool's and the LLM's connections, which a long-running subscriber holds). Redis without persistence.`);
   try {
     for (let run = 0; run < ctx.runs; run++) {
       for (const { k, c } of rotate(cases, run)) {
@@ -38,9 +38,15 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
         const redis = await startRedisServer();
         try {
           const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
+          const warm = await seedDiaries(db.pool, Math.ceil(c / DAYS), DAYS);
           const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: k, llmUrl: llm.url, concurrency: c }));
           const pub = await publisher(redis.url, k);
           try {
+            // Warm-up, untimed: one wave of jobs opens the pool's database connections and the
+            // HTTP connections to the LLM, as a long-running subscriber has long done.
+            await pub.publish(warm.userIds.flatMap((u) => warm.dates.map((d) => dailyMessage(u, d))));
+            const warmJobs = warm.userIds.length * warm.dates.length;
+            await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= warmJobs, { stallMs: 30_000, everyMs: 20, what: `llm ${k} c${c} warm-up` });
             const messages = userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d)));
             const cpu0 = llm.cpuSeconds();
             const t0 = performance.now();
