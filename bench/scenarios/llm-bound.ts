@@ -13,7 +13,7 @@ const DAYS = Number(process.env.BENCH_LLM_DAYS ?? 10);
 
 function specs(kind: 'pubsub' | 'streams', c: number) {
   const name = kind === 'pubsub' ? 'Pub/Sub' : 'Streams';
-  const client = `real subscriber process, ${name}, SUBSCRIBER_MAX_CONCURRENT_JOBS=${c}; pg pool 10; node-redis 6.3 auto-pipelined`;
+  const client = `real subscriber process, ${name}, SUBSCRIBER_MAX_CONCURRENT_JOBS=${c}; pg pool ${Math.min(25, Math.max(10, c))}; node-redis 6.3 auto-pipelined`;
   return {
     throughput: { id: `llm.${kind}.c${c}`, group: 'llm', label: `${name}, concurrency ${c}: throughput (ideal ${((c * 1000) / LATENCY_MS).toFixed(0)}/s)`, client, unit: 'jobs/s', better: 'higher' } satisfies FigureSpec,
     ratio: { id: `llm.ratio.${kind}.c${c}`, group: 'llm', label: `${name}, concurrency ${c}: throughput ÷ (concurrency ÷ 200 ms) (goal ≥ 0.95)`, client: 'per run', unit: 'ratio', better: 'higher' } satisfies FigureSpec,

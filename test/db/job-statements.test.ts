@@ -1,0 +1,118 @@
+// The statements a job runs (one round trip to start, one to store), on PostgreSQL and PGlite:
+// what they read and mark, that they commit asynchronously, and that they are prepared once.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Db, Queryable } from '../../src/db/db.js';
+import {
+  markMonthlyProcessing,
+  readMonthlyInput,
+  saveDailyOutcome,
+  setDailyStatus,
+  startDailyJob,
+} from '../../src/db/summaries.js';
+import { BACKENDS, openTestDb, type TestDb } from '../helpers/db.js';
+
+const TEXT = 'x'.repeat(300);
+
+async function user(db: Db): Promise<string> {
+  const [row] = await db.query<{ id: string }>(
+    'INSERT INTO users (email, timezone) VALUES ($1, $2) RETURNING id::text',
+    [`${Math.random().toString(36).slice(2)}@example.com`, 'UTC'],
+  );
+  return (row as { id: string }).id;
+}
+
+async function status(db: Queryable, userId: string, date: string): Promise<string | undefined> {
+  const [row] = await db.query<{ status: string }>('SELECT status FROM diary_summary_days WHERE user_id = $1 AND date = $2', [userId, date]);
+  return row?.status;
+}
+
+async function syncCommit(tx: Queryable): Promise<string> {
+  const [row] = await tx.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+  return (row as { synchronous_commit: string }).synchronous_commit;
+}
+
+for (const backend of BACKENDS) {
+  describe(`job statements on ${backend}`, () => {
+    let t: TestDb;
+    let db: Db;
+    before(async () => {
+      t = await openTestDb(backend);
+      db = t.db;
+    });
+    after(async () => {
+      await t.drop();
+    });
+
+    test('startDailyJob reads the diary and the LLM settings and marks processing, only when there is work', async () => {
+      const u = await user(db);
+      await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-03-01', TEXT, '2024-03-02', 'short']);
+      assert.equal(await startDailyJob(db, u, '2024-03-02', { minChars: 100, force: false }), undefined, 'too short');
+      assert.equal(await status(db, u, '2024-03-02'), undefined, 'a day without work is not marked');
+      assert.equal(await startDailyJob(db, u, '2024-02-01', { minChars: 100, force: false }), undefined, 'no diary');
+
+      const job = await startDailyJob(db, u, '2024-03-01', { minChars: 100, force: false });
+      assert.ok(job);
+      assert.equal(job.input.content, TEXT);
+      assert.equal(job.input.chars, 300);
+      assert.equal(job.input.needsSummary, true);
+      assert.deepEqual(job.llm, { provider: null, model: null, baseUrl: null, apiKeyEncrypted: null }, 'no settings row: the system defaults');
+      assert.equal(await status(db, u, '2024-03-01'), 'processing');
+
+      assert.equal(await saveDailyOutcome(db, u, '2024-03-01', job.input.version, { status: 'done', summary: 's', model: 'm', error: null }), true);
+      assert.equal(await startDailyJob(db, u, '2024-03-01', { minChars: 100, force: false }), undefined, 'a current summary is not redone');
+      assert.equal(await status(db, u, '2024-03-01'), 'done', 'and keeps its status');
+
+      await db.query(`INSERT INTO user_llms (user_id, provider, model, base_url) VALUES ($1, 'openai', 'gpt-x', 'http://llm.example/v1')`, [u]);
+      const forced = await startDailyJob(db, u, '2024-03-01', { minChars: 100, force: true });
+      assert.deepEqual(forced?.llm, { provider: 'openai', model: 'gpt-x', baseUrl: 'http://llm.example/v1', apiKeyEncrypted: null });
+      assert.equal(await status(db, u, '2024-03-01'), 'processing', 'a manual request redoes a current summary');
+    });
+
+    test("a job's own writes commit asynchronously; other writes keep synchronous commits", async () => {
+      const u = await user(db);
+      await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, '2024-04-01', TEXT]);
+      const version = await db.transaction(async (tx) => {
+        assert.equal(await syncCommit(tx), 'on');
+        const job = await startDailyJob(tx, u, '2024-04-01', { minChars: 100, force: false });
+        assert.equal(await syncCommit(tx), 'off', 'startDailyJob');
+        return job?.input.version ?? -1;
+      });
+      await db.transaction(async (tx) => {
+        assert.equal(await saveDailyOutcome(tx, u, '2024-04-01', version, { status: 'done', summary: 's', model: 'm', error: null }), true);
+        assert.equal(await syncCommit(tx), 'off', 'saveDailyOutcome');
+      });
+      await db.transaction(async (tx) => {
+        await setDailyStatus(tx, u, '2024-04-01', 'queued');
+        assert.equal(await syncCommit(tx), 'on', 'a status set by the API stays synchronous');
+      });
+      assert.equal(await status(db, u, '2024-04-01'), 'queued', 'async commits are still commits');
+    });
+
+    test('the monthly input is one query, and marking a month that is gone finds nothing', async () => {
+      const u = await user(db);
+      await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-05-02', 'second', '2024-05-01', 'first']);
+      const input = await readMonthlyInput(db, u, 2024, 5);
+      assert.deepEqual(input?.entries.map((e) => [e.date, e.text]), [['2024-05-01', 'first'], ['2024-05-02', 'second']]);
+      await db.query('DELETE FROM diaries WHERE user_id = $1', [u]);
+      const empty = await readMonthlyInput(db, u, 2024, 5);
+      assert.ok(empty, 'the month row outlives its diaries');
+      assert.deepEqual(empty.entries, []);
+      assert.equal(await markMonthlyProcessing(db, u, 2023, 1), undefined);
+    });
+
+    if (backend === 'postgres') {
+      test('prepared statements are made once per connection and reused', async () => {
+        await db.transaction(async (tx) => {
+          for (let i = 0; i < 3; i++) {
+            const rows = await tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [i], { prepared: true });
+            assert.equal(rows[0]?.n, i + 1);
+          }
+          const named = await tx.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1::int + 1%'`);
+          assert.equal(named.length, 1);
+          assert.match(named[0]?.name ?? '', /^de_[0-9a-f]{24}$/);
+        });
+      });
+    }
+  });
+}
