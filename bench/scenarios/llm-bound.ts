@@ -5,7 +5,14 @@ import { dailyMessage } from '../../src/messages.js';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
 import { promValue, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
 import type { FigureSpec } from '../lib/figures.js';
-import { benchDb, doneCount, publisher, seedDiaries, startFakeLlmProcess, startSubscriberProcess, subscriberEnv } from '../lib/world.js';
+import type pg from 'pg';
+import { benchDb, doneCount, processCpuSeconds, publisher, seedDiaries, startFakeLlmProcess, startSubscriberProcess, subscriberEnv } from '../lib/world.js';
+
+/** CPU seconds used so far by each PostgreSQL backend serving the bench database. */
+async function backendCpu(pool: pg.Pool): Promise<Map<number, number>> {
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  return new Map(rows.map((r) => [r.pid, processCpuSeconds(r.pid)] as const).filter(([, s]) => Number.isFinite(s)));
+}
 
 const LATENCY_MS = 200;
 /** Diaries per user in the LLM-bound jobs (BENCH_LLM_DAYS to change). */
@@ -18,6 +25,9 @@ function specs(kind: 'pubsub' | 'streams', c: number) {
     throughput: { id: `llm.${kind}.c${c}`, group: 'llm', label: `${name}, concurrency ${c}: throughput (ideal ${((c * 1000) / LATENCY_MS).toFixed(0)}/s)`, client, unit: 'jobs/s', better: 'higher' } satisfies FigureSpec,
     ratio: { id: `llm.ratio.${kind}.c${c}`, group: 'llm', label: `${name}, concurrency ${c}: throughput ÷ (concurrency ÷ 200 ms) (goal ≥ 0.95)`, client: 'per run', unit: 'ratio', better: 'higher' } satisfies FigureSpec,
     llmMs: { id: `llm.${kind}.c${c}.llm-latency`, group: 'llm', label: `${name}, concurrency ${c}: LLM call latency seen by the subscriber (mean)`, client: 'diary_llm_request_duration_seconds sum ÷ count', unit: 'ms', better: 'lower' } satisfies FigureSpec,
+    cpuPerJob: { id: `llm.${kind}.c${c}.cpu-per-job`, group: 'llm', label: `${name}, concurrency ${c}: CPU per job — subscriber + PostgreSQL backends + fake LLM (2 cores = 2,000 ms of CPU per second)`, client: '/proc/<pid>/stat utime+stime over the timed window', unit: 'ms', better: 'lower' } satisfies FigureSpec,
+    cpuSplit: { id: `llm.${kind}.c${c}.cpu-split`, group: 'llm', label: `${name}, concurrency ${c}: of which PostgreSQL backends`, client: '/proc of pg_stat_activity pids of the database', unit: 'ms', better: 'lower' } satisfies FigureSpec,
+    cpuSub: { id: `llm.${kind}.c${c}.cpu-subscriber`, group: 'llm', label: `${name}, concurrency ${c}: of which the subscriber process`, client: '/proc/<pid>/stat', unit: 'ms', better: 'lower' } satisfies FigureSpec,
     fakeCpu: { id: `llm.${kind}.c${c}.fake-llm-cpu`, group: 'llm', label: `${name}, concurrency ${c}: fake LLM process CPU (share of one core; it is not the bottleneck while ≪ 100%)`, client: '/proc/<pid>/stat', unit: 'ratio', better: 'lower' } satisfies FigureSpec,
   };
 }
@@ -49,6 +59,9 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
             await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= warmJobs, { stallMs: 30_000, everyMs: 20, what: `llm ${k} c${c} warm-up` });
             const messages = userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d)));
             const cpu0 = llm.cpuSeconds();
+            const subPid = sub.cli.proc.pid ?? -1;
+            const sub0 = processCpuSeconds(subPid);
+            const pg0 = await backendCpu(db.pool);
             const t0 = performance.now();
             await pub.publish(messages);
             let done = 0;
@@ -60,7 +73,13 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
               { progress: () => done, stallMs: 30_000, everyMs: 20, what: `llm ${k} c${c}` },
             );
             const seconds = (performance.now() - t0) / 1000;
-            const cpu = (llm.cpuSeconds() - cpu0) / seconds;
+            const llmCpu = llm.cpuSeconds() - cpu0;
+            const cpu = llmCpu / seconds;
+            const pgCpu = [...(await backendCpu(db.pool))].reduce((a, [pid, s1]) => a + s1 - (pg0.get(pid) ?? 0), 0);
+            const subCpu = processCpuSeconds(subPid) - sub0;
+            ctx.book.record(f.cpuPerJob, (1000 * (subCpu + pgCpu + llmCpu)) / jobs);
+            ctx.book.record(f.cpuSplit, (1000 * pgCpu) / jobs);
+            ctx.book.record(f.cpuSub, (1000 * subCpu) / jobs);
             const throughput = jobs / seconds;
             const m = await sub.metrics();
             const llmSum = promValue(m, 'diary_llm_request_duration_seconds_sum');
@@ -69,7 +88,7 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
             ctx.book.record(f.ratio, throughput / ((c * 1000) / LATENCY_MS));
             ctx.book.record(f.llmMs, (1000 * llmSum) / Math.max(1, llmCount));
             ctx.book.record(f.fakeCpu, cpu);
-            ctx.log(`  llm run ${run + 1}/${ctx.runs}: ${k} c=${c} ${throughput.toFixed(1)} jobs/s (ideal ${(c * 1000) / LATENCY_MS}), llm mean ${((1000 * llmSum) / Math.max(1, llmCount)).toFixed(0)} ms, fake LLM cpu ${(cpu * 100).toFixed(0)}%`);
+            ctx.log(`  llm run ${run + 1}/${ctx.runs}: ${k} c=${c} ${throughput.toFixed(1)} jobs/s (ideal ${(c * 1000) / LATENCY_MS}), llm mean ${((1000 * llmSum) / Math.max(1, llmCount)).toFixed(0)} ms, CPU per job: subscriber ${((1000 * subCpu) / jobs).toFixed(2)} ms, PostgreSQL ${((1000 * pgCpu) / jobs).toFixed(2)} ms, fake LLM ${((1000 * llmCpu) / jobs).toFixed(2)} ms`);
           } finally {
             await pub.close();
             await sub.cli.stop('SIGTERM');
