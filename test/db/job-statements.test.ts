@@ -10,17 +10,9 @@ import {
   setDailyStatus,
   startDailyJob,
 } from '../../src/db/summaries.js';
-import { BACKENDS, openTestDb, type TestDb } from '../helpers/db.js';
+import { BACKENDS, insertUser, openTestDb, type TestDb } from '../helpers/db.js';
 
 const TEXT = 'x'.repeat(300);
-
-async function user(db: Db): Promise<string> {
-  const [row] = await db.query<{ id: string }>(
-    'INSERT INTO users (email, timezone) VALUES ($1, $2) RETURNING id::text',
-    [`${Math.random().toString(36).slice(2)}@example.com`, 'UTC'],
-  );
-  return (row as { id: string }).id;
-}
 
 async function status(db: Queryable, userId: string, date: string): Promise<string | undefined> {
   const [row] = await db.query<{ status: string }>('SELECT status FROM diary_summary_days WHERE user_id = $1 AND date = $2', [userId, date]);
@@ -45,7 +37,7 @@ for (const backend of BACKENDS) {
     });
 
     test('startDailyJob reads the diary and the LLM settings and marks processing, only when there is work', async () => {
-      const u = await user(db);
+      const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-03-01', TEXT, '2024-03-02', 'short']);
       assert.equal(await startDailyJob(db, u, '2024-03-02', { minChars: 100, force: false }), undefined, 'too short');
       assert.equal(await status(db, u, '2024-03-02'), undefined, 'a day without work is not marked');
@@ -70,7 +62,7 @@ for (const backend of BACKENDS) {
     });
 
     test("a job's own writes commit asynchronously; other writes keep synchronous commits", async () => {
-      const u = await user(db);
+      const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, '2024-04-01', TEXT]);
       const version = await db.transaction(async (tx) => {
         assert.equal(await syncCommit(tx), 'on');
@@ -90,7 +82,7 @@ for (const backend of BACKENDS) {
     });
 
     test('the monthly input is one query, and marking a month that is gone finds nothing', async () => {
-      const u = await user(db);
+      const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-05-02', 'second', '2024-05-01', 'first']);
       const input = await readMonthlyInput(db, u, 2024, 5);
       assert.deepEqual(input?.entries.map((e) => [e.date, e.text]), [['2024-05-01', 'first'], ['2024-05-02', 'second']]);

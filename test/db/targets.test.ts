@@ -5,21 +5,13 @@ import type { Db } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
 import { saveDailyOutcome, saveMonthlyOutcome, readDailyInput, readMonthlyInput } from '../../src/db/summaries.js';
 import { findDailyTargets, findMonthlyTargets, type TargetQueryOptions } from '../../src/db/targets.js';
-import { BACKENDS, openTestDb, type TestDb } from '../helpers/db.js';
+import { BACKENDS, insertUser, openTestDb, type TestDb } from '../helpers/db.js';
 
 const LONG_JA = 'あ'.repeat(1000);
 const SHORT = 'い'.repeat(999);
 
 function opts(now: string, extra: Partial<TargetQueryOptions> = {}): TargetQueryOptions {
   return { now: new Date(now), defaultTimezone: 'Asia/Tokyo', minChars: 1000, limit: 1000, ...extra };
-}
-
-async function user(db: Db, tz: string | null = null, email?: string): Promise<string> {
-  const [row] = await db.query<{ id: string }>(
-    'INSERT INTO users (email, timezone) VALUES ($1, $2) RETURNING id::text',
-    [email ?? `${Math.random().toString(36).slice(2)}@example.com`, tz],
-  );
-  return (row as { id: string }).id;
 }
 
 async function diary(db: Db, userId: string, date: string, content = LONG_JA): Promise<void> {
@@ -68,7 +60,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a row can be inserted with only the columns DESIGN.md names', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await db.query(`INSERT INTO diaries (user_id, date, content) VALUES ($1, '2020-01-01', 'x')`, [u]);
       await db.query(`INSERT INTO user_llms (user_id) VALUES ($1)`, [u]);
       await db.query(`INSERT INTO diary_summary_days (user_id, date, summary) VALUES ($1, '2020-01-01', 's')`, [u]);
@@ -82,13 +74,13 @@ for (const backend of BACKENDS) {
     });
 
     test('an invalid time zone is refused on write', async () => {
-      await assert.rejects(user(db, 'Mars/Olympus_Mons'));
+      await assert.rejects(insertUser(db, 'Mars/Olympus_Mons'));
     });
 
     test('daily: days before today in the user time zone, long enough, without a summary', async () => {
-      const tokyo = await user(db, 'Asia/Tokyo');
-      const la = await user(db, 'America/Los_Angeles');
-      const dflt = await user(db, null);
+      const tokyo = await insertUser(db, 'Asia/Tokyo');
+      const la = await insertUser(db, 'America/Los_Angeles');
+      const dflt = await insertUser(db, null);
       // 2024-03-10 05:00Z is 14:00 on the 10th in Tokyo but 21:00 on the 9th in Los Angeles.
       const now = opts('2024-03-10T05:00:00Z');
       for (const u of [tokyo, la, dflt]) {
@@ -107,7 +99,7 @@ for (const backend of BACKENDS) {
     });
 
     test('daily: SUMMARY_MIN_CHARS counts characters, not bytes', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-05-01', SHORT);
       await diary(db, u, '2024-05-02', LONG_JA);
       const now = opts('2024-06-01T00:00:00Z');
@@ -116,7 +108,7 @@ for (const backend of BACKENDS) {
     });
 
     test('daily: a current summary is not a target; an edit after it makes the day one again', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-02-29');
       const now = opts('2024-03-05T00:00:00Z');
       assert.deepEqual(await daily(db, now, u), ['2024-02-29']);
@@ -127,7 +119,7 @@ for (const backend of BACKENDS) {
     });
 
     test('daily: a summary row written by another tool is judged by updated_at', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await db.query(
         `INSERT INTO diaries (user_id, date, content, updated_at) VALUES ($1, '2024-04-01', $2, '2024-04-02T00:00:00Z')`,
         [u, LONG_JA],
@@ -143,7 +135,7 @@ for (const backend of BACKENDS) {
     });
 
     test('daily: permanent failure is not retried until the input or the settings change; transient is', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-01-10');
       const now = opts('2024-02-01T00:00:00Z');
       await summarizeDay(db, u, '2024-01-10', 'failed');
@@ -160,7 +152,7 @@ for (const backend of BACKENDS) {
     });
 
     test('daily: users who turned auto daily off are skipped', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-01-10');
       await db.query(`INSERT INTO user_llms (user_id, auto_summary_daily) VALUES ($1, false)`, [u]);
       assert.deepEqual(await daily(db, opts('2024-02-01T00:00:00Z'), u), []);
@@ -169,7 +161,7 @@ for (const backend of BACKENDS) {
     });
 
     test('a result built from an older version of the diary is not stored', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-01-11');
       const before = await readDailyInput(db, u, '2024-01-11');
       await diary(db, u, '2024-01-11', `${LONG_JA}変更`);
@@ -178,7 +170,7 @@ for (const backend of BACKENDS) {
     });
 
     test('monthly: months before the current one, waiting for pending days', async () => {
-      const u = await user(db, 'Asia/Tokyo');
+      const u = await insertUser(db, 'Asia/Tokyo');
       await diary(db, u, '2024-02-29');
       await diary(db, u, '2024-02-10', 'short day');
       // 2024-02-29T15:30Z is already March 1st in Tokyo.
@@ -186,14 +178,14 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await monthly(db, now, u), [], 'Feb 29 still lacks its daily summary');
       await summarizeDay(db, u, '2024-02-29');
       assert.deepEqual(await monthly(db, now, u), ['2024-02'], 'short days do not block');
-      const la = await user(db, 'America/Los_Angeles');
+      const la = await insertUser(db, 'America/Los_Angeles');
       await diary(db, la, '2024-02-10', 'short');
       assert.deepEqual(await monthly(db, now, la), [], 'still February in Los Angeles');
       assert.deepEqual(await monthly(db, opts('2024-03-01T09:00:00Z'), la), ['2024-02']);
     });
 
     test('monthly: year boundary, current summary, and staleness after an edit', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2023-12-31', 'short');
       const now = opts('2023-12-31T15:00:00Z'); // 2024-01-01 00:00 in Tokyo
       assert.deepEqual(await monthly(db, now, u), ['2023-12']);
@@ -207,7 +199,7 @@ for (const backend of BACKENDS) {
     });
 
     test('monthly: auto monthly off skips; auto daily off does not block the month', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-01-10'); // long, never summarized
       await db.query(`INSERT INTO user_llms (user_id, auto_summary_daily, auto_summary_monthly) VALUES ($1, false, false)`, [u]);
       const now = opts('2024-03-01T00:00:00Z');
@@ -217,14 +209,14 @@ for (const backend of BACKENDS) {
     });
 
     test('monthly: a month whose diaries were all deleted is no target', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-01-10', 'short');
       await db.query(`DELETE FROM diaries WHERE user_id = $1`, [u]);
       assert.deepEqual(await monthly(db, opts('2024-03-01T00:00:00Z'), u), []);
     });
 
     test('monthly input uses daily summaries where current and raw text elsewhere', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       await diary(db, u, '2024-07-01');
       await diary(db, u, '2024-07-02', 'raw short text');
       await summarizeDay(db, u, '2024-07-01');
@@ -236,7 +228,7 @@ for (const backend of BACKENDS) {
     });
 
     test('paging with a cursor returns every target once', async () => {
-      const u = await user(db);
+      const u = await insertUser(db);
       for (let d = 1; d <= 9; d++) await diary(db, u, `2019-06-0${d}`);
       const seen: string[] = [];
       let cursor;

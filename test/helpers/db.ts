@@ -2,7 +2,7 @@
 // in-memory PGlite, both migrated, so one suite can run on both backends.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDb, type Db } from '../../src/db/db.js';
+import { openDb, type Db, type Queryable } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -54,4 +54,13 @@ export async function openTestDb(backend: Backend, options: { migrate?: boolean 
       await created.drop();
     },
   };
+}
+
+/** Inserts a user (a random email unless given) and returns its id. */
+export async function insertUser(db: Queryable, timezone: string | null = null, email?: string): Promise<string> {
+  const [row] = await db.query<{ id: string }>('INSERT INTO users (email, timezone) VALUES ($1, $2) RETURNING id::text', [
+    email ?? `${Math.random().toString(36).slice(2)}@example.com`,
+    timezone,
+  ]);
+  return (row as { id: string }).id;
 }
