@@ -1,8 +1,8 @@
 // The statements a job runs (one round trip to start, one to store), on PostgreSQL and PGlite:
 // what they read and mark, that they commit asynchronously, and that they are prepared once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Db, Queryable } from '../../src/db/db.js';
+import { describe, test } from 'node:test';
+import type { Queryable } from '../../src/db/db.js';
 import {
   markMonthlyProcessing,
   readMonthlyInput,
@@ -10,7 +10,7 @@ import {
   setDailyStatus,
   startDailyJob,
 } from '../../src/db/summaries.js';
-import { BACKENDS, insertUser, openTestDb, type TestDb } from '../helpers/db.js';
+import { BACKENDS, insertUser, suiteDb } from '../helpers/db.js';
 
 const TEXT = 'x'.repeat(300);
 
@@ -26,17 +26,10 @@ async function syncCommit(tx: Queryable): Promise<string> {
 
 for (const backend of BACKENDS) {
   describe(`job statements on ${backend}`, () => {
-    let t: TestDb;
-    let db: Db;
-    before(async () => {
-      t = await openTestDb(backend);
-      db = t.db;
-    });
-    after(async () => {
-      await t.drop();
-    });
+    const suite = suiteDb(backend);
 
     test('startDailyJob reads the diary and the LLM settings and marks processing, only when there is work', async () => {
+      const db = suite();
       const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-03-01', TEXT, '2024-03-02', 'short']);
       assert.equal(await startDailyJob(db, u, '2024-03-02', { minChars: 100, force: false }), undefined, 'too short');
@@ -62,6 +55,7 @@ for (const backend of BACKENDS) {
     });
 
     test("a job's own writes commit asynchronously; other writes keep synchronous commits", async () => {
+      const db = suite();
       const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, '2024-04-01', TEXT]);
       const version = await db.transaction(async (tx) => {
@@ -82,6 +76,7 @@ for (const backend of BACKENDS) {
     });
 
     test('the monthly input is one query, and marking a month that is gone finds nothing', async () => {
+      const db = suite();
       const u = await insertUser(db, 'UTC');
       await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3), ($1, $4, $5)', [u, '2024-05-02', 'second', '2024-05-01', 'first']);
       const input = await readMonthlyInput(db, u, 2024, 5);
@@ -95,6 +90,7 @@ for (const backend of BACKENDS) {
 
     if (backend === 'postgres') {
       test('prepared statements are made once per connection and reused', async () => {
+        const db = suite();
         await db.transaction(async (tx) => {
           for (let i = 0; i < 3; i++) {
             const rows = await tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [i], { prepared: true });

@@ -1,6 +1,7 @@
 // Throwaway databases for tests: a fresh PostgreSQL database per call (dropped afterwards) or an
 // in-memory PGlite, both migrated, so one suite can run on both backends.
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { openDb, type Db, type Queryable } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -63,4 +64,22 @@ export async function insertUser(db: Queryable, timezone: string | null = null, 
     timezone,
   ]);
   return (row as { id: string }).id;
+}
+
+/**
+ * A migrated throwaway database for the enclosing describe(): opened before its tests, dropped
+ * after them. Call the returned function inside a test for the Db.
+ */
+export function suiteDb(backend: Backend): () => Db {
+  let t: TestDb | undefined;
+  before(async () => {
+    t = await openTestDb(backend);
+  });
+  after(async () => {
+    await t?.drop();
+  });
+  return () => {
+    if (!t) throw new Error('the suite database is not open yet');
+    return t.db;
+  };
 }
