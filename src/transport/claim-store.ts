@@ -3,7 +3,7 @@
 // taken or released in the same event-loop turn share one script call (coalesce.ts).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { coalesce } from './coalesce.js';
+import { coalesce } from '../coalesce.js';
 import type { Keys } from './keys.js';
 import type { RedisClient } from './redis-connection.js';
 import { loadScript, runScript } from './scripts.js';

@@ -11,7 +11,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../logger.js';
 import { parseMessage, type RejectReason } from '../messages.js';
-import { coalesce } from './coalesce.js';
+import { coalesce } from '../coalesce.js';
 import type { Keys } from './keys.js';
 import { closeRedis, reconnectDelay, type RedisClient } from './redis-connection.js';
 import {

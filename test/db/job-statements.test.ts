@@ -75,6 +75,45 @@ for (const backend of BACKENDS) {
       assert.equal(await status(db, u, '2024-04-01'), 'queued', 'async commits are still commits');
     });
 
+    test('outcomes saved in one turn share one statement, each checked against its own version', async () => {
+      const db = suite();
+      const u = await insertUser(db, 'UTC');
+      const dates = ['2024-06-01', '2024-06-02', '2024-06-03', '2024-06-04'];
+      for (const d of dates) await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, d, TEXT]);
+      const versions = await Promise.all(dates.map(async (d) => (await startDailyJob(db, u, d, { minChars: 100, force: false }))?.input.version ?? -1));
+      // The third diary is edited while its summary is being made.
+      await db.query(`UPDATE diaries SET content = content || '!' WHERE user_id = $1 AND date = '2024-06-03'`, [u]);
+      let statements = 0;
+      const counting: Queryable = {
+        query: (sql, params, options) => {
+          statements++;
+          return db.query(sql, params, options);
+        },
+        exec: (sql) => db.exec(sql),
+      };
+      const done = (i: number) => ({ status: 'done' as const, summary: `summary ${i}`, model: 'm', error: null });
+      const results = await Promise.all([
+        ...dates.map((d, i) => saveDailyOutcome(counting, u, d, versions[i] ?? -1, done(i))),
+        // The same day twice in one turn: a second round, as one statement cannot update a row twice.
+        saveDailyOutcome(counting, u, '2024-06-01', versions[0] ?? -1, { status: 'retrying', error: 'later' }),
+      ]);
+      assert.deepEqual(results, [true, true, false, true, true]);
+      assert.equal(statements, 2);
+      const rows = await db.query<{ date: string; status: string; summary: string; error: string | null }>(
+        'SELECT date::text AS date, status, summary, error FROM diary_summary_days WHERE user_id = $1 ORDER BY date',
+        [u],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.date, r.status, r.summary, r.error]),
+        [
+          ['2024-06-01', 'retrying', 'summary 0', 'later'],
+          ['2024-06-02', 'done', 'summary 1', null],
+          ['2024-06-03', 'processing', '', null],
+          ['2024-06-04', 'done', 'summary 3', null],
+        ],
+      );
+    });
+
     test('the monthly input is one query, and marking a month that is gone finds nothing', async () => {
       const db = suite();
       const u = await insertUser(db, 'UTC');

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createLogger } from '../../src/logger.js';
 import { createClaimStore, type ClaimStore } from '../../src/transport/claim-store.js';
-import { coalesce } from '../../src/transport/coalesce.js';
+import { coalesce } from '../../src/coalesce.js';
 import { keysFor } from '../../src/transport/keys.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';

@@ -1,6 +1,6 @@
-// Coalesces the calls made within one event-loop turn into one batch call: jobs delivered together
-// (a stream read, a socket chunk of Pub/Sub messages) then cost one Redis round trip, and one
-// command's parsing and bookkeeping, between them instead of one each.
+// Coalesces the calls made within one event-loop turn into one batch call: jobs that arrive or
+// finish together (a stream read, a socket chunk of Pub/Sub messages, LLM answers) then share one
+// round trip, and one command's or statement's cost, instead of paying one each.
 
 interface Pending<I, O> {
   item: I;
