@@ -78,6 +78,46 @@ function llmSettings(r: LlmColumns): JobLlmSettings {
   return { provider: r.llm_provider, model: r.llm_model, baseUrl: r.llm_base_url, apiKeyEncrypted: r.llm_api_key_encrypted };
 }
 
+// Every write of a summary row is one statement whose first step locks the input rows (diaries /
+// diary_months, in key order) — the order the triggers need too — so writers never deadlock. A
+// result is written only if its input is still at the version it was built from.
+
+interface Target {
+  table: 'diary_summary_days' | 'diary_summary_months';
+  input: 'diaries' | 'diary_months';
+  version: 'version' | 'inputs_version';
+  /** Key columns with their SQL types, in parameter order. */
+  keys: ReadonlyArray<readonly [string, string]>;
+}
+
+const DAILY: Target = {
+  table: 'diary_summary_days',
+  input: 'diaries',
+  version: 'version',
+  keys: [['user_id', 'uuid'], ['date', 'date']],
+};
+const MONTHLY: Target = {
+  table: 'diary_summary_months',
+  input: 'diary_months',
+  version: 'inputs_version',
+  keys: [['user_id', 'uuid'], ['year', 'int'], ['month', 'int']],
+};
+
+function lockInput(t: Target): string {
+  const where = t.keys.map(([k, type], i) => `${k} = $${i + 1}::${type}`).join(' AND ');
+  return `WITH input AS (SELECT 1 FROM ${t.input} WHERE ${where} FOR UPDATE)`;
+}
+
+/** Sets the status of the summary row of each `input` row (keys as $1…), keeping any stored result. */
+function upsertStatus(t: Target, status: string): string {
+  const keyCols = t.keys.map(([k]) => k).join(', ');
+  const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
+  return `INSERT INTO ${t.table} AS s (${keyCols}, status)
+     SELECT ${keyParams}, ${status} FROM input
+     ON CONFLICT (${keyCols}) DO UPDATE SET status = excluded.status, updated_at = now()
+       WHERE s.status IS DISTINCT FROM excluded.status`;
+}
+
 /** Index: diaries (user_id, date) unique. */
 export async function readDailyInput(db: Queryable, userId: string, date: string): Promise<DailyInput | undefined> {
   const [row] = await db.query<{ content: string; content_chars: number; version: number; needs_daily_summary: boolean }>(
@@ -86,6 +126,17 @@ export async function readDailyInput(db: Queryable, userId: string, date: string
   );
   return row && { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary };
 }
+
+// The diary is read from the statement's snapshot and locked (then marked) only when there is work.
+const START_DAILY_JOB = `WITH d AS (
+       SELECT content, content_chars, version, needs_daily_summary,
+              content_chars >= $3::int AND (needs_daily_summary OR $4::boolean) AS due
+         FROM diaries WHERE user_id = $1::uuid AND date = $2::date),
+     input AS (
+       SELECT 1 FROM diaries WHERE user_id = $1::uuid AND date = $2::date AND (SELECT due FROM d) FOR UPDATE),
+     mark AS (${upsertStatus(DAILY, "'processing'")})
+     SELECT d.*, ${LLM_COLUMNS}, ${ASYNC_COMMIT}
+       FROM d LEFT JOIN user_llms l ON l.user_id = $1::uuid`;
 
 /**
  * Starts a daily job in one round trip: reads the diary and the user's LLM settings and, when there
@@ -102,19 +153,7 @@ export async function startDailyJob(
   const [row] = await db.query<
     { content: string; content_chars: number; version: number; needs_daily_summary: boolean; due: boolean } & LlmColumns
   >(
-    `WITH d AS (
-       SELECT content, content_chars, version, needs_daily_summary,
-              content_chars >= $3::int AND (needs_daily_summary OR $4::boolean) AS due
-         FROM diaries WHERE user_id = $1::uuid AND date = $2::date),
-     input AS (
-       SELECT 1 FROM diaries WHERE user_id = $1::uuid AND date = $2::date AND (SELECT due FROM d) FOR UPDATE),
-     mark AS (
-       INSERT INTO diary_summary_days AS s (user_id, date, status)
-       SELECT $1::uuid, $2::date, 'processing' FROM input
-       ON CONFLICT (user_id, date) DO UPDATE SET status = excluded.status, updated_at = now()
-         WHERE s.status IS DISTINCT FROM excluded.status)
-     SELECT d.*, ${LLM_COLUMNS}, ${ASYNC_COMMIT}
-       FROM d LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
+    START_DAILY_JOB,
     [userId, date, opts.minChars, opts.force],
     PREPARED,
   );
@@ -175,11 +214,7 @@ export async function readMonthlyInput(
 export async function markMonthlyProcessing(db: Queryable, userId: string, year: number, month: number): Promise<JobLlmSettings | undefined> {
   const [row] = await db.query<LlmColumns>(
     `${lockInput(MONTHLY)},
-     mark AS (
-       INSERT INTO diary_summary_months AS s (user_id, year, month, status)
-       SELECT $1::uuid, $2::int, $3::int, 'processing' FROM input
-       ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()
-         WHERE s.status IS DISTINCT FROM excluded.status)
+     mark AS (${upsertStatus(MONTHLY, "'processing'")})
      SELECT ${LLM_COLUMNS}, ${ASYNC_COMMIT} FROM input LEFT JOIN user_llms l ON l.user_id = $1::uuid`,
     [userId, year, month],
     PREPARED,
@@ -187,48 +222,8 @@ export async function markMonthlyProcessing(db: Queryable, userId: string, year:
   return row && llmSettings(row);
 }
 
-// Every write of a summary row is one statement whose first step locks the input rows (diaries /
-// diary_months, in key order) — the order the triggers need too — so writers never deadlock. A
-// result is written only if its input is still at the version it was built from.
-
-interface Target {
-  table: 'diary_summary_days' | 'diary_summary_months';
-  input: 'diaries' | 'diary_months';
-  version: 'version' | 'inputs_version';
-  /** Key columns with their SQL types, in parameter order. */
-  keys: ReadonlyArray<readonly [string, string]>;
-}
-
-const DAILY: Target = {
-  table: 'diary_summary_days',
-  input: 'diaries',
-  version: 'version',
-  keys: [['user_id', 'uuid'], ['date', 'date']],
-};
-const MONTHLY: Target = {
-  table: 'diary_summary_months',
-  input: 'diary_months',
-  version: 'inputs_version',
-  keys: [['user_id', 'uuid'], ['year', 'int'], ['month', 'int']],
-};
-
-function lockInput(t: Target): string {
-  const where = t.keys.map(([k, type], i) => `${k} = $${i + 1}::${type}`).join(' AND ');
-  return `WITH input AS (SELECT 1 FROM ${t.input} WHERE ${where} FOR UPDATE)`;
-}
-
 async function setStatus(db: Queryable, t: Target, key: readonly unknown[], status: 'queued' | 'processing'): Promise<void> {
-  const n = t.keys.length;
-  const keyCols = t.keys.map(([k]) => k).join(', ');
-  const keyParams = t.keys.map(([, type], i) => `$${i + 1}::${type}`).join(', ');
-  await db.query(
-    `${lockInput(t)}
-     INSERT INTO ${t.table} AS s (${keyCols}, status)
-     SELECT ${keyParams}, $${n + 1}::text FROM input
-     ON CONFLICT (${keyCols}) DO UPDATE SET status = excluded.status, updated_at = now()
-       WHERE s.status IS DISTINCT FROM excluded.status`,
-    [...key, status],
-  );
+  await db.query(`${lockInput(t)} ${upsertStatus(t, `$${t.keys.length + 1}::text`)}`, [...key, status]);
 }
 
 interface OutcomeRow {
