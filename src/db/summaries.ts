@@ -226,6 +226,12 @@ async function setStatus(db: Queryable, t: Target, key: readonly unknown[], stat
   await db.query(`${lockInput(t)} ${upsertStatus(t, `$${t.keys.length + 1}::text`)}`, [...key, status]);
 }
 
+// PostgreSQL text cannot hold U+0000: an LLM answer (or an error quoting one) containing it would
+// fail its statement on every retry.
+function pgText(text: string): string {
+  return text.replaceAll('\u0000', '');
+}
+
 interface OutcomeRow {
   key: readonly (string | number)[];
   version: number;
@@ -275,9 +281,9 @@ async function saveOutcomes(db: Queryable, t: Target, rows: readonly OutcomeRow[
       ...t.keys.map((_, i) => rows.map((r) => r.key[i])),
       rows.map((r) => r.version),
       rows.map((r) => r.outcome.status),
-      rows.map((r) => r.outcome.summary ?? ''),
-      rows.map((r) => r.outcome.model ?? ''),
-      rows.map((r) => r.outcome.error ?? null),
+      rows.map((r) => pgText(r.outcome.summary ?? '')),
+      rows.map((r) => pgText(r.outcome.model ?? '')),
+      rows.map((r) => (r.outcome.error == null ? null : pgText(r.outcome.error))),
       rows.map((r) => r.outcome.inputTokens ?? null),
       rows.map((r) => r.outcome.outputTokens ?? null),
     ],
@@ -290,8 +296,8 @@ async function saveOutcomes(db: Queryable, t: Target, rows: readonly OutcomeRow[
 // Outcomes of jobs that finish in the same event-loop turn on the same connection or pool are
 // stored by one statement: one plan, one commit and one round trip for them all. Measured serially,
 // PostgreSQL's CPU per stored outcome halved with batches of 10.
-const writers = new WeakMap<Queryable, Map<Target, (row: OutcomeRow) => Promise<boolean>>>();
-function saveOutcome(db: Queryable, t: Target, row: OutcomeRow): Promise<boolean> {
+const writers = new WeakMap<Queryable, Map<Target, (row: OutcomeRow) => Promise<boolean | Error>>>();
+async function saveOutcome(db: Queryable, t: Target, row: OutcomeRow): Promise<boolean> {
   let byTarget = writers.get(db);
   if (!byTarget) {
     byTarget = new Map();
@@ -302,12 +308,14 @@ function saveOutcome(db: Queryable, t: Target, row: OutcomeRow): Promise<boolean
     write = coalesce((rows: readonly OutcomeRow[]) => saveInRounds(db, t, rows), 100);
     byTarget.set(t, write);
   }
-  return write(row);
+  const stored = await write(row);
+  if (stored instanceof Error) throw stored;
+  return stored;
 }
 
 /** A key may appear once per statement (ON CONFLICT cannot update a row twice): repeats go in later rounds. */
-async function saveInRounds(db: Queryable, t: Target, rows: readonly OutcomeRow[]): Promise<boolean[]> {
-  const result: boolean[] = new Array<boolean>(rows.length).fill(false);
+async function saveInRounds(db: Queryable, t: Target, rows: readonly OutcomeRow[]): Promise<Array<boolean | Error>> {
+  const result = new Array<boolean | Error>(rows.length).fill(false);
   let pending = rows.map((row, i) => ({ row, i }));
   while (pending.length > 0) {
     const seen = new Set<string>();
@@ -318,11 +326,25 @@ async function saveInRounds(db: Queryable, t: Target, rows: readonly OutcomeRow[
       (seen.has(k) ? later : round).push(p);
       seen.add(k);
     }
-    const stored = await saveOutcomes(db, t, round.map((p) => p.row));
+    const stored = await saveRound(db, t, round.map((p) => p.row));
     round.forEach((p, j) => (result[p.i] = stored[j] ?? false));
     pending = later;
   }
   return result;
+}
+
+/**
+ * One statement for the round; when it fails with several rows, each row is tried alone, so a bad
+ * row fails its own job only, not the jobs that happened to finish in the same turn.
+ */
+async function saveRound(db: Queryable, t: Target, rows: readonly OutcomeRow[]): Promise<Array<boolean | Error>> {
+  const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+  try {
+    return await saveOutcomes(db, t, rows);
+  } catch (err) {
+    if (rows.length === 1) return [asError(err)];
+    return Promise.all(rows.map((r) => saveOutcomes(db, t, [r]).then(([stored]) => stored ?? false, asError)));
+  }
 }
 
 /** Marks a day's summary queued or processing, keeping any stored result. */

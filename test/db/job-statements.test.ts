@@ -114,6 +114,26 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('a bad outcome fails its own save only, and a NUL in a summary is dropped rather than fatal', async () => {
+      const db = suite();
+      const u = await insertUser(db, 'UTC');
+      const dates = ['2024-07-01', '2024-07-02'];
+      for (const d of dates) await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, d, TEXT]);
+      const [v1, v2] = await Promise.all(dates.map(async (d) => (await startDailyJob(db, u, d, { minChars: 100, force: false }))?.input.version ?? -1));
+      const done = (summary: string) => ({ status: 'done' as const, summary, model: 'm', error: null });
+      // All three finish in one turn: the malformed key fails the shared statement, and the rows
+      // are then tried one by one.
+      const results = await Promise.allSettled([
+        saveDailyOutcome(db, u, '2024-07-01', v1 ?? -1, done('before\u0000after')),
+        saveDailyOutcome(db, 'not-a-uuid', '2024-07-02', 1, done('never')),
+        saveDailyOutcome(db, u, '2024-07-02', v2 ?? -1, done('second')),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(results.map((r) => (r.status === 'fulfilled' ? r.value : 'error')), [true, 'error', true]);
+      const rows = await db.query<{ summary: string }>('SELECT summary FROM diary_summary_days WHERE user_id = $1 ORDER BY date', [u]);
+      assert.deepEqual(rows.map((r) => r.summary), ['beforeafter', 'second']);
+    });
+
     test('the monthly input is one query, and marking a month that is gone finds nothing', async () => {
       const db = suite();
       const u = await insertUser(db, 'UTC');
