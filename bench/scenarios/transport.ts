@@ -341,6 +341,16 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
   // One round trip per message: a fifth of the jobs is plenty for a rate and saves minutes.
   const unpipelined = wires.slice(0, Math.max(1000, Math.floor(n / 5)));
 
+  // Another job queue on a fresh server: its add rate and its process rate.
+  const queueStep = (add: FigureSpec, process: FigureSpec, measure: (srv: RedisServer) => Promise<{ add: number; process: number }>) => ({
+    ids: [add.id, process.id],
+    run: () =>
+      withServer(async (srv) => {
+        const r = await measure(srv);
+        book.record(add, r.add);
+        book.record(process, r.process);
+      }),
+  });
   const steps: Array<{ ids: string[]; run: () => Promise<void> }> = [
     {
       ids: [F.benchPublishP1.id, F.benchPublishP64.id, F.benchXaddP1.id, F.benchXaddP64.id],
@@ -395,33 +405,9 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
       ids: [F.streamsE2e.id],
       run: () => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(srv.url, 'streams', messages, true)).rate)),
     },
-    {
-      ids: [F.bullAdd.id, F.bullProcess.id],
-      run: () =>
-        withServer(async (srv) => {
-          const r = await bullmq(srv, 'ioredis', messages);
-          book.record(F.bullAdd, r.add);
-          book.record(F.bullProcess, r.process);
-        }),
-    },
-    {
-      ids: [F.bullAddNr.id, F.bullProcessNr.id],
-      run: () =>
-        withServer(async (srv) => {
-          const r = await bullmq(srv, 'node-redis', messages);
-          book.record(F.bullAddNr, r.add);
-          book.record(F.bullProcessNr, r.process);
-        }),
-    },
-    {
-      ids: [F.beeAdd.id, F.beeProcess.id],
-      run: () =>
-        withServer(async (srv) => {
-          const r = await beeQueue(srv.port, messages);
-          book.record(F.beeAdd, r.add);
-          book.record(F.beeProcess, r.process);
-        }),
-    },
+    queueStep(F.bullAdd, F.bullProcess, (srv) => bullmq(srv, 'ioredis', messages)),
+    queueStep(F.bullAddNr, F.bullProcessNr, (srv) => bullmq(srv, 'node-redis', messages)),
+    queueStep(F.beeAdd, F.beeProcess, (srv) => beeQueue(srv.port, messages)),
   ];
   const selected = steps.filter((s) => s.ids.some((id) => wanted(ctx, id)));
   for (let run = 0; run < ctx.runs; run++) {
