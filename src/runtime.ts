@@ -13,7 +13,7 @@ import { createClaimStore, type ClaimStore } from './transport/claim-store.js';
 import { keysFor, type Keys } from './transport/keys.js';
 import { createPubSubTransport } from './transport/pubsub-transport.js';
 import { createRedisRateLimiter } from './transport/rate-limiter.js';
-import { closeRedis, connectRedis, type RedisClient } from './transport/redis-connection.js';
+import { connectRedis, type RedisClient } from './transport/redis-connection.js';
 import { createStreamsTransport } from './transport/streams-transport.js';
 import type { Transport } from './transport/transport.js';
 
