@@ -1,6 +1,7 @@
 // `diary-events status`: transport, subscribers or stream state, last scheduler ticks, summaries.
 import type { Config } from '../config.js';
-import { lastTicks, summaryCounts } from '../db/status.js';
+import { lastTicks } from '../db/scheduler-ticks.js';
+import { summaryCounts } from '../db/status.js';
 import type { Logger } from '../logger.js';
 import { openDatabase, openMessaging } from '../runtime.js';
 import { pubsubStatus } from '../transport/pubsub-admin.js';

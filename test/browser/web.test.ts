@@ -3,6 +3,8 @@
 // a second user cannot see the first one's entries; the admin's dashboard shows the job that ran;
 // the CSP header is sent and nothing violates it. Screenshots go to test-artifacts/screenshots/
 // (and, with UPDATE_DOCS_SCREENSHOTS=1, the diary and dashboard ones to docs/screenshots/).
+// @date-sensitive: "yesterday" and the demo's months come from the clock, which scripts/run-tests.mjs
+// moves to awkward days; the browser gets the same time through Playwright's clock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { spawnCli, type CliProcess } from '../helpers/cli.js';
+import { dateIn, realClockEnv } from '../helpers/clock.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -32,13 +35,6 @@ const skip = process.env.CI
   : !haveBuild
     ? 'no build (npm run build)'
     : false;
-
-function dateIn(timeZone: string, offsetDays = 0): string {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  const d = new Date(`${today}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + offsetDays);
-  return d.toISOString().slice(0, 10);
-}
 
 /** The demo user's password as `all` prints it (or as DEMO_PASSWORD sets it). */
 function demoPassword(stdout: string): string | undefined {
@@ -81,6 +77,8 @@ describe('web app in Chromium', { skip, timeout: 300_000 }, () => {
   async function newPage(locale = 'en-US'): Promise<Page> {
     const context = await browser.newContext({ locale, timezoneId: TZ, viewport: { width: 1280, height: 900 } });
     contexts.push(context);
+    // The page's clock is the test's (moved to an awkward day when the run says so); it keeps ticking.
+    await context.clock.install({ time: new Date() });
     await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) => {
         console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
@@ -171,8 +169,10 @@ describe('web app in Chromium', { skip, timeout: 300_000 }, () => {
       if (Date.now() > deadline) throw new Error(`not ready after 90s: ${app.stderr().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    // Chromium keeps the real clock (libfaketime is not for it); its pages get the test's time above.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: realClockEnv(),
       args: [
         '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
         '--disable-sync', '--no-first-run', '--disable-quic',

@@ -10,6 +10,16 @@ import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
 
 export type TransportKind = 'pubsub' | 'streams';
 
+export interface SeedOptions {
+  /** The day after the last diary. @defaultValue '2024-03-02' (the seeds then cross 29 February 2024) */
+  end?: string;
+  /** Automatic monthly summaries on. @defaultValue false */
+  monthly?: boolean;
+}
+
+/** Past in every test run: the suites need old days, not "yesterday". */
+export const DEFAULT_SEED_END = '2024-03-02';
+
 export interface World {
   transport: TransportKind;
   redis: RedisServer;
@@ -20,8 +30,12 @@ export interface World {
   env(extra?: Record<string, string>): Record<string, string>;
   spawn(args: string[], extra?: Record<string, string>): CliProcess;
   run(args: string[], extra?: Record<string, string>): ReturnType<typeof runCli>;
-  /** A user with `days` diaries ending the day before `end`, each tagged "JOB-<user>-<n>". */
-  seed(days: number, end?: string): Promise<{ userId: string; dates: string[] }>;
+  /**
+   * A user with `days` diaries ending the day before `end` (a fixed past date, so the suites do
+   * not depend on today's date), each tagged "JOB-<user>-<date>". The user has automatic monthly
+   * summaries off unless `monthly` is set, so a daily-only test never meets a month's job.
+   */
+  seed(days: number, options?: SeedOptions): Promise<{ userId: string; dates: string[] }>;
   /** Publishes raw text the way the configured transport carries it. */
   publishRaw(raw: string): Promise<void>;
   doneCount(userId?: string): Promise<number>;
@@ -75,13 +89,15 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
       return p;
     },
     run: (args, extra) => runCli(args, env(extra)),
-    async seed(days, end = new Date().toISOString().slice(0, 10)) {
+    async seed(days, options = {}) {
+      const end = options.end ?? DEFAULT_SEED_END;
       const n = ++seeds;
       const { rows } = await pool.query<{ id: string }>(
         `INSERT INTO users (email, timezone) VALUES ($1, 'UTC') RETURNING id::text`,
         [`user${n}-${randomBytes(3).toString('hex')}@example.com`],
       );
       const userId = (rows[0] as { id: string }).id;
+      if (!options.monthly) await pool.query('INSERT INTO user_llms (user_id, auto_summary_monthly) VALUES ($1, false)', [userId]);
       const dates: string[] = [];
       const endMs = Date.parse(`${end}T00:00:00Z`);
       for (let i = days; i >= 1; i--) {

@@ -101,6 +101,8 @@ for (const transport of TRANSPORTS) {
       const env = { SCHEDULER_INTERVAL: '1s' };
       const a = w.spawn(['scheduler'], env);
       const b = w.spawn(['scheduler'], env);
+      // Both running (a loaded machine can take seconds to start them), then a few slots.
+      await Promise.all([a, b].map((p) => p.waitForLog((l) => l.msg === 'scheduler running')));
       await new Promise((r) => setTimeout(r, 4500));
       assert.equal(await a.stop(), 0);
       assert.equal(await b.stop(), 0);
@@ -121,7 +123,7 @@ for (const transport of TRANSPORTS) {
       w.llm.script(...Array.from({ length: 6 }, () => ({ type: 'ok' as const, latencyMs: 1500 })));
       const sub = await startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '3' });
       await w.run(['scheduler', '--once']);
-      await eventually(async () => (await w.summaries(userId)).some((r) => r.status === 'processing'), 10_000, 'processing');
+      await eventually(async () => (await w.summaries(userId)).some((r) => r.status === 'processing'), 20_000, 'processing');
       assert.equal(await sub.stop('SIGTERM'), 0);
       const rows = await w.summaries(userId);
       for (const r of rows) {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { freePort, redisAnswers } from '../../src/cmd/embedded-redis.js';
+import { realClockEnv } from './clock.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -50,7 +51,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url: `redis://127.0.0.1:${port}`,
     dir,
     async start() {
-      const p = spawn('redis-server', args, { stdio: 'ignore' });
+      const p = spawn('redis-server', args, { stdio: 'ignore', env: realClockEnv() });
       proc = p;
       await waitForRedis(port, 10_000);
     },

@@ -1,4 +1,5 @@
 // AdminService: admins only (claim and account flag), the overview, dead letters (streams only).
+// @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';

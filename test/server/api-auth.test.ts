@@ -1,5 +1,6 @@
 // Tokens (missing, forged, expired), input limits, and the auth service: sign-up, sign-in,
 // rate limits and REGISTER_KEY.
+// @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';

@@ -1,4 +1,5 @@
 // Every call is scoped to the caller: another user's diary is indistinguishable from a missing one.
+// @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';

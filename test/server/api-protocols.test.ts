@@ -1,5 +1,6 @@
 // One server, three protocols: gRPC over h2c, Connect JSON over HTTP/1.1 (plain fetch, as curl
 // would), plus the ops paths, the static fallback and the security headers on every response.
+// @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 // Publish on save, end to end: save → message on the channel (a real Redis) → an in-process
 // subscriber → summary row → status DONE; today's entry waits; an edit makes a summary STALE;
 // Redis down during a save → the save succeeds and the scheduler summarizes the day later.
+// @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';

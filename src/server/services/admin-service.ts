@@ -5,7 +5,8 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Db } from '../../db/db.js';
-import { lastTicks, summaryCounts } from '../../db/status.js';
+import { lastTicks } from '../../db/scheduler-ticks.js';
+import { summaryCounts } from '../../db/status.js';
 import { throughputLastHour } from '../../db/throughput.js';
 import {
   AdminService,
@@ -57,9 +58,10 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           create(SchedulerTickSchema, { job: t.job, startedAt: timestampFromDate(t.started_at), found: t.found, published: t.published, failed: t.failed }),
         ),
         summaries: counts.map((c) => create(StatusCountSchema, { kind: c.kind, status: c.status, count: BigInt(c.count) })),
-        throughput: throughput.map((p) =>
+        throughput: throughput.rows.map((p) =>
           create(ThroughputPointSchema, { minute: timestampFromDate(new Date(p.minute)), done: BigInt(p.done), failed: BigInt(p.failed) }),
         ),
+        throughputUntil: timestampFromDate(new Date(throughput.until)),
         processedTotal: BigInt(await sum(jobsProcessed, PROCESSED)),
         failedTotal: BigInt(await sum(jobsProcessed, FAILED)),
         rejectedTotal: BigInt(await sum(messagesRejected)),

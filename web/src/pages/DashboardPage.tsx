@@ -147,7 +147,7 @@ export function DashboardPage() {
 
       <section className="card">
         <h2>{t.throughput}</h2>
-        <ThroughputChart points={overview.throughput} now={fetchedAt} />
+        <ThroughputChart points={overview.throughput} now={tsDate(overview.throughputUntil) ?? fetchedAt} />
       </section>
 
       <div className="layout-2 even">
