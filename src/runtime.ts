@@ -13,6 +13,7 @@ import { createClaimStore, type ClaimStore } from './transport/claim-store.js';
 import { keysFor, type Keys } from './transport/keys.js';
 import { createPubSubTransport } from './transport/pubsub-transport.js';
 import { createRedisRateLimiter } from './transport/rate-limiter.js';
+import { scriptRunner } from './transport/scripts.js';
 import { connectRedis, type RedisClient } from './transport/redis-connection.js';
 import { createStreamsTransport } from './transport/streams-transport.js';
 import type { Transport } from './transport/transport.js';
@@ -55,7 +56,7 @@ export interface Messaging {
 export async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<Messaging> {
   const redis = await connectRedis({ url: config.redis.url, role: 'main', logger });
   const keys = keysFor(config.channel);
-  const claims = createClaimStore({ client: redis, keys, leaseMs: config.subscriber.jobLeaseMs, logger });
+  const claims = createClaimStore({ scripts: scriptRunner(redis), keys, leaseMs: config.subscriber.jobLeaseMs, logger });
   const transport =
     config.transport === 'streams'
       ? createStreamsTransport({

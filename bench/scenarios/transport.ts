@@ -10,6 +10,7 @@ import { toWire, type JobMessage } from '../../src/messages.js';
 import { messagesShed } from '../../src/metrics.js';
 import { createJobRunner } from '../../src/subscriber/job-runner.js';
 import { createClaimStore } from '../../src/transport/claim-store.js';
+import { scriptRunner } from '../../src/transport/scripts.js';
 import { keysFor } from '../../src/transport/keys.js';
 import { createPubSubTransport } from '../../src/transport/pubsub-transport.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
@@ -172,7 +173,7 @@ interface Ours {
 async function ours(url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
   const keys = keysFor('bench');
   const client = await connectRedis({ url, role: 'main', logger });
-  const claims = createClaimStore({ client, keys, leaseMs: 30_000, logger });
+  const claims = createClaimStore({ scripts: scriptRunner(client), keys, leaseMs: 30_000, logger });
   const transport =
     kind === 'pubsub'
       ? createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })

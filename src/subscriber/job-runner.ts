@@ -4,13 +4,14 @@ import type { Db } from '../db/db.js';
 import type { JobLlmSettings } from '../db/summaries.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
-import { jobFields, jobKey } from '../messages.js';
+import { jobFields, jobKey, type JobMessage } from '../messages.js';
 import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesReceived } from '../metrics.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
 import type { DeliveryHandler, Settlement } from '../transport/transport.js';
 import { retryDelay } from './backoff.js';
-import { dispatch } from './handlers/index.js';
+import { dispatch as dispatchJob } from './handlers/index.js';
+import type { JobContext, JobOutcome } from './job-context.js';
 
 export interface JobRunnerOptions {
   db: Db;
@@ -22,10 +23,13 @@ export interface JobRunnerOptions {
   summarizerFor(settings: JobLlmSettings): Summarizer;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
+  /** Runs the job's handler. @defaultValue the handler table of handlers/index.ts */
+  dispatch?: (msg: JobMessage, ctx: JobContext) => Promise<JobOutcome>;
 }
 
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
+  const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
   // not one per job: EventTarget listeners cost on the hot path.
   const running = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
@@ -52,12 +56,19 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     messagesReceived.inc({ type: msg.type });
-    const claim = await claims.acquire(jobKey(msg));
-    if (!claim) {
+    const attempt = await claims.acquire(jobKey(msg), delivery.id);
+    if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
+      if (attempt.heldBy === delivery.id) {
+        // This delivery's previous run still holds the claim: its subscriber died mid-job, and
+        // the claim lapses within JOB_LEASE. Nobody is running the job: give it again later.
+        log('info', {}, 'job still claimed by this delivery’s previous run; handed back');
+        return { kind: 'abandon' };
+      }
       log('debug', {}, 'job claimed by another subscriber');
-      return { kind: 'release' };
+      return { kind: 'duplicate' };
     }
+    const claim = attempt.claim;
     // The job's AbortSignal is made only when a handler asks for it (one that returns early never
     // does): AbortController and AbortSignal.timeout/any per job cost more than a no-op job on
     // Node 20. The timeout, a lost claim or the process stopping record the reason either way.
@@ -102,8 +113,8 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       const error = toError(err);
       if (claim.lost) {
         outcome = 'lease_lost';
-        log('warn', {}, 'job abandoned: its claim was lost to another subscriber');
-        return { kind: 'release' };
+        log('warn', {}, 'job abandoned: its claim was lost; the job is delivered again');
+        return { kind: 'abandon' };
       }
       if (isPermanent(err)) {
         outcome = 'failed';

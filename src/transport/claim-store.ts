@@ -1,12 +1,16 @@
 // Job claims in Redis: SET NX with a lease TTL, renewed in one batch while jobs run, released by
 // compare-and-delete. One claim per job key means one subscriber works on a job at a time. Claims
 // taken or released in the same event-loop turn share one script call (coalesce.ts).
+//
+// A script's reply can come back after later commands ran (a NOSCRIPT retry, a reconnect), so
+// every late answer is applied to the very claim it was about — never to whatever claim holds
+// the same job key by then.
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../logger.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { coalesce } from '../coalesce.js';
+import type { Logger } from '../logger.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
-import { loadScript, runScript } from './scripts.js';
+import { loadScript, type ScriptRunner } from './scripts.js';
 
 const ACQUIRE = loadScript('acquire-claims');
 const RENEW = loadScript('renew-claims');
@@ -24,56 +28,70 @@ export interface Claim {
   release(): Promise<void>;
 }
 
+/** A claim taken, or who holds it: the `holder` its owner named (undefined when unknown). */
+export type ClaimAttempt = { ok: true; claim: Claim } | { ok: false; heldBy: string | undefined };
+
 export interface ClaimStore {
-  /** Takes the job's claim, or returns undefined when someone else holds it. */
-  acquire(jobKey: string): Promise<Claim | undefined>;
+  /**
+   * Takes the job's claim for `holder` (a delivery id, say), or answers who holds it. Telling holders
+   * apart matters: a claim still held by this very delivery's earlier run (its subscriber died)
+   * is not another delivery doing the job.
+   */
+  acquire(jobKey: string, holder?: string): Promise<ClaimAttempt>;
   /** Claims held now. */
   held(): number;
+  /** Renews every held claim now (the timer does it every leaseMs / 3). */
+  renew(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface ClaimStoreOptions {
-  client: RedisClient;
+  scripts: ScriptRunner;
   keys: Keys;
   /** JOB_LEASE: a claim not renewed for this long expires. */
   leaseMs: number;
   logger: Logger;
+  /** @defaultValue systemClock */
+  clock?: Clock;
 }
 
 interface Held {
   key: string;
   token: string;
+  holder: string;
   lost: boolean;
   onLost: (() => void) | undefined;
 }
 
+/** The holder named in a claim token (`<uuid>:<holder>`); undefined for a token of another shape. */
+function holderOf(token: number | string): string | undefined {
+  if (typeof token !== 'string') return undefined;
+  const colon = token.indexOf(':');
+  return colon < 0 ? undefined : token.slice(colon + 1);
+}
+
 export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
-  const { client, keys, leaseMs, logger } = options;
+  const { scripts, keys, leaseMs, logger } = options;
+  const clock = options.clock ?? systemClock;
   const held = new Map<string, Held>();
-  // Renew three times per lease so one slow round trip cannot let a claim lapse.
-  const timer = setInterval(() => void renewAll(), Math.max(100, Math.floor(leaseMs / 3)));
-  timer.unref();
-  let renewing = false;
+  let renewing: Promise<void> | undefined;
+  let closed = false;
+  let timer: TimerHandle | undefined;
   const take = coalesce(async (claims: readonly { key: string; token: string }[]) =>
-    runScript<number[]>(client, ACQUIRE, claims.map((c) => c.key), [leaseMs, ...claims.map((c) => c.token)]),
+    scripts.run<Array<number | string>>(ACQUIRE, claims.map((c) => c.key), [leaseMs, ...claims.map((c) => c.token)]),
   );
   const give = coalesce(async (claims: readonly { key: string; token: string }[]) =>
-    runScript<number[]>(client, RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)),
+    scripts.run<number[]>(RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)),
   );
 
   async function renewAll(): Promise<void> {
-    if (renewing || held.size === 0) return;
-    renewing = true;
     const entries = [...held.values()];
+    if (entries.length === 0) return;
     try {
-      const results = await runScript<number[]>(
-        client,
-        RENEW,
-        entries.map((e) => e.key),
-        [leaseMs, ...entries.map((e) => e.token)],
-      );
+      const results = await scripts.run<number[]>(RENEW, entries.map((e) => e.key), [leaseMs, ...entries.map((e) => e.token)]);
       entries.forEach((e, i) => {
-        if (results[i] === 1) return;
+        // Released meanwhile (and maybe claimed again, under a new token): this answer is stale.
+        if (results[i] === 1 || held.get(e.key) !== e) return;
         logger.warn({ claim: e.key }, 'claim lost; aborting its job');
         held.delete(e.key);
         e.lost = true;
@@ -83,20 +101,36 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
       // Redis unreachable: the claims may still be valid; the job's own writes are guarded by
       // versions, and the next renewal will tell.
       logger.debug({ err: (err as Error).message }, 'claim renewal failed');
-    } finally {
-      renewing = false;
     }
   }
 
+  const renew = () =>
+    (renewing ??= renewAll().finally(() => {
+      renewing = undefined;
+    }));
+
+  // Three renewals per lease, so one slow round trip cannot let a claim lapse.
+  const every = Math.max(100, Math.floor(leaseMs / 3));
+  const arm = () => {
+    if (closed) return;
+    timer = clock.setTimeout(() => {
+      void renew().finally(arm);
+    }, every);
+    timer.unref();
+  };
+  arm();
+
   return {
-    async acquire(jobKey) {
+    async acquire(jobKey, holder = '') {
       const key = keys.claim(jobKey);
-      if (held.has(key)) return undefined;
-      const token = randomUUID();
-      if ((await take({ key, token })) !== 1) return undefined;
-      const entry: Held = { key, token, lost: false, onLost: undefined };
+      const mine = held.get(key);
+      if (mine) return { ok: false, heldBy: mine.holder };
+      const token = `${randomUUID()}:${holder}`;
+      const answer = await take({ key, token });
+      if (answer !== 1) return { ok: false, heldBy: holderOf(answer) };
+      const entry: Held = { key, token, holder, lost: false, onLost: undefined };
       held.set(key, entry);
-      return {
+      const claim: Claim = {
         jobKey,
         get lost() {
           return entry.lost;
@@ -112,10 +146,13 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
           );
         },
       };
+      return { ok: true, claim };
     },
     held: () => held.size,
+    renew,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      clock.clearTimeout(timer);
     },
   };
 }

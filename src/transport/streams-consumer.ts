@@ -189,19 +189,18 @@ export function startStreamsConsumer(
     const h = held.get(delivery.id);
     let keep = false;
     try {
-      if (s.kind === 'release' && delivery.deliveryCount > 1) {
-        // A redelivered entry whose job's claim is still held. The holder may be the subscriber
-        // that died with this very entry (a claim can outlive the entry's lease by up to one
-        // renewal period), so acking could lose the job: it stays pending, no longer renewed, and
-        // is reclaimed after JOB_LEASE — by then the claim has expired or the job is current. If
-        // the holder is alive, its own ack of this id settles it.
+      if (s.kind === 'abandon') {
+        // Nobody is running the job (this run lost its claim, or the claim is still held by this
+        // entry's previous run, whose subscriber died): never acknowledged. It stays pending, no
+        // longer renewed, and is taken over after JOB_LEASE — by then any stale claim has expired.
+        // If the claim's holder is in fact alive, its own ack of this id settles it.
         return;
       }
       if (s.kind !== 'retry') {
-        // ack, or release of a first delivery (a duplicate: another subscriber holds the job's claim). Also when the
-        // lease was lost: the work is done, and the new owner's own ack is then a no-op.
-        // Not aborting a job on a lost lease is deliberate: the new owner meets the job's claim
-        // (held by this run) and releases its copy, so aborting here would leave nobody doing it.
+        // Done, or a duplicate (another entry's run holds the claim, and that entry carries the
+        // job to the end). Also when the lease was lost: the work is done, and the new owner's
+        // own ack is then a no-op. Not aborting a job on a lost lease is deliberate: the new owner
+        // meets the job's claim (held by this run) and hands its copy back.
         await ack(delivery.id);
         return;
       }

@@ -15,8 +15,9 @@ export interface TickLock {
 export function createTickLock(client: RedisClient, keys: Keys, claims: ClaimStore): TickLock {
   return {
     async acquire(job, intervalMs, now) {
-      const running = await claims.acquire(`scheduler:${job}`);
-      if (!running) return undefined;
+      const attempt = await claims.acquire(`scheduler:${job}`);
+      if (!attempt.ok) return undefined;
+      const running = attempt.claim;
       const slot = Math.floor(now / intervalMs);
       const ok = await client
         .set(keys.schedulerSlot(job, slot), String(now), {

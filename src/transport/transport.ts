@@ -17,8 +17,17 @@ export type Settlement =
   | { kind: 'ack' }
   /** Transient failure: deliver it again after `delayMs` unless MAX_DELIVERIES is reached. */
   | { kind: 'retry'; delayMs: number; error: string }
-  /** Another subscriber holds the job's claim: hand it back without counting a failure. */
-  | { kind: 'release' };
+  /**
+   * A copy of a job another delivery is running (it holds the job's claim, and its own delivery
+   * carries the job to the end): this one is settled without running and without a failure.
+   */
+  | { kind: 'duplicate' }
+  /**
+   * Nobody may be running the job now: this run lost its claim and stopped without writing, or
+   * the claim is still held by this very delivery's previous run (its subscriber died). The
+   * delivery must be given again later — never acknowledged as done, never counted as a failure.
+   */
+  | { kind: 'abandon' };
 
 export type DeliveryHandler = (delivery: Delivery, signal: AbortSignal) => Promise<Settlement>;
 

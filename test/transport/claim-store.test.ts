@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { createClaimStore, type ClaimStore } from '../../src/transport/claim-store.js';
 import { coalesce } from '../../src/coalesce.js';
 import { keysFor } from '../../src/transport/keys.js';
+import { scriptRunner } from '../../src/transport/scripts.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -49,7 +50,7 @@ describe('claim store', () => {
   before(async () => {
     redis = await startRedisServer();
     client = await connectRedis({ url: redis.url, role: 'main', logger });
-    store = createClaimStore({ client, keys, leaseMs: 5000, logger });
+    store = createClaimStore({ scripts: scriptRunner(client), keys, leaseMs: 5000, logger });
   });
   after(async () => {
     await store.close();
@@ -68,7 +69,7 @@ describe('claim store', () => {
     const calls0 = await evalCalls();
     const claims = await Promise.all([...jobs, ...jobs].map((j) => store.acquire(j)));
     const calls = (await evalCalls()) - calls0;
-    const won = claims.filter((c) => c !== undefined);
+    const won = claims.flatMap((c) => (c.ok ? [c.claim] : []));
     assert.equal(won.length, 100);
     assert.deepEqual(new Set(won.map((c) => c?.jobKey)), new Set(jobs));
     assert.ok(calls <= 2, `expected one batched script call (two if the script was not cached), saw ${calls}`);
@@ -76,8 +77,8 @@ describe('claim store', () => {
     const ttl = await client.pTTL(keys.claim(jobs[0] as string));
     assert.ok(ttl > 0 && ttl <= 5000, `claim has the lease as TTL, got ${ttl}`);
     // A second subscriber's store sees every job taken.
-    const other = createClaimStore({ client, keys, leaseMs: 5000, logger });
-    assert.deepEqual(await Promise.all(jobs.map((j) => other.acquire(j))), jobs.map(() => undefined));
+    const other = createClaimStore({ scripts: scriptRunner(client), keys, leaseMs: 5000, logger });
+    assert.deepEqual((await Promise.all(jobs.map((j) => other.acquire(j)))).map((c) => c.ok), jobs.map(() => false));
     await other.close();
     await Promise.all(won.map((c) => c?.release()));
     assert.equal(store.held(), 0);
@@ -85,8 +86,11 @@ describe('claim store', () => {
   });
 
   test('release deletes only a claim its holder still owns', async () => {
-    const mine = await store.acquire('daily:u:mine');
-    const stolen = await store.acquire('daily:u:stolen');
+    const [mine, stolen] = await Promise.all(['daily:u:mine', 'daily:u:stolen'].map(async (j) => {
+      const c = await store.acquire(j);
+      assert.ok(c.ok);
+      return c.claim;
+    }));
     assert.ok(mine && stolen);
     // The lease of "stolen" expired and another subscriber took the job meanwhile.
     await client.set(keys.claim('daily:u:stolen'), 'someone-else');
