@@ -78,9 +78,11 @@ export const COMMANDS: readonly Command[] = [
       const scheduler = buildScheduler(rt, logger);
       if (values.once) {
         try {
-          const results = await scheduler.runOnce();
+          const { results, failures } = await scheduler.runOnce();
           process.stdout.write(`${JSON.stringify(results)}\n`);
-          return 0;
+          // A cron job must see a failed tick: exit 1 naming each job that failed.
+          for (const [job, error] of Object.entries(failures)) process.stderr.write(`diary-events scheduler: ${job} failed: ${error}\n`);
+          return Object.keys(failures).length > 0 ? 1 : 0;
         } finally {
           await rt.close();
         }

@@ -16,6 +16,6 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
     db: rt.db,
     logger,
     publish: (m) => rt.transport.publish(m),
-    lock: createTickLock(rt.redis, rt.keys, rt.claims),
+    lock: createTickLock(rt.claims),
   });
 }

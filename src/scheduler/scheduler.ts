@@ -1,6 +1,12 @@
 // Runs each ScheduledJob at the start of every interval slot. Within a process a job's ticks never
-// overlap (the next waits for the previous); across replicas the TickLock lets one run per slot.
+// overlap (the next waits for the previous); across replicas the TickLock keeps them apart and the
+// database lets one tick run per slot. Nothing a tick meets — a Redis error reply, a lost
+// connection, a database outage — stops the loop: the tick is logged and counted as failed, and the
+// next slot tries again.
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Db } from '../db/db.js';
+import { claimSlot, recordTick } from '../db/scheduler-ticks.js';
+import { toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import type { JobMessage } from '../messages.js';
 import { schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
@@ -14,70 +20,87 @@ export interface SchedulerOptions {
   publish(message: JobMessage): Promise<void>;
   /** Replica coordination; absent for `--once`, which always runs. */
   lock?: TickLock;
-  /** @defaultValue Date.now */
-  clock?: () => number;
+  /** @defaultValue systemClock */
+  clock?: Clock;
+  /** Random jitter before a slot's tick, spreading replicas' lock attempts. @defaultValue 50 */
+  jitterMs?: number;
+}
+
+export interface OnceReport {
+  results: Record<string, TickResult>;
+  /** Jobs whose tick failed, with the reason. */
+  failures: Record<string, string>;
 }
 
 export interface Scheduler {
   /** Ticks now (if this slot has not run anywhere) and then at every slot start. */
   start(): void;
   /** Runs every job once, now, without the lock. */
-  runOnce(): Promise<Record<string, TickResult>>;
+  runOnce(): Promise<OnceReport>;
   /** Stops scheduling and waits for running ticks. */
   stop(): Promise<void>;
 }
 
+type TickOutcome = { kind: 'ran'; result: TickResult } | { kind: 'skipped' } | { kind: 'failed'; error: string };
+
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { db, logger } = options;
-  const clock = options.clock ?? Date.now;
-  const timers = new Map<string, NodeJS.Timeout>();
+  const clock = options.clock ?? systemClock;
+  const jitterMs = options.jitterMs ?? 50;
+  const timers = new Map<string, TimerHandle>();
   const running = new Set<Promise<unknown>>();
   let stopped = false;
 
-  async function tick(job: ScheduledJob, useLock: boolean): Promise<TickResult | undefined> {
-    const now = clock();
-    const release = useLock && options.lock ? await options.lock.acquire(job.name, job.intervalMs, now) : async () => {};
-    if (!release) {
-      schedulerTicks.inc({ job: job.name, outcome: 'skipped' });
-      logger.debug({ job: job.name }, 'tick already taken by another scheduler');
-      return undefined;
-    }
-    const end = schedulerTickDuration.startTimer({ job: job.name });
+  async function tick(job: ScheduledJob, coordinated: boolean): Promise<TickOutcome> {
+    const now = clock.now();
     const log = logger.child({ job: job.name });
+    let release: (() => Promise<void>) | undefined;
     try {
-      const result = await job.run({ db, now: new Date(now), logger: log, publish: options.publish });
+      if (coordinated && options.lock) {
+        release = await options.lock.acquire(job.name);
+        const slotStart = new Date(Math.floor(now / job.intervalMs) * job.intervalMs);
+        if (!release || !(await claimSlot(db, job.name, slotStart))) {
+          schedulerTicks.inc({ job: job.name, outcome: 'skipped' });
+          log.debug('tick already taken by another scheduler');
+          return { kind: 'skipped' };
+        }
+      }
+      const end = schedulerTickDuration.startTimer({ job: job.name });
+      const result = await job.run({ db, now: new Date(now), logger: log, publish: options.publish }).finally(end);
       schedulerTargets.set({ job: job.name }, result.found);
       schedulerTicks.inc({ job: job.name, outcome: 'ok' });
-      await recordTick(db, job.name, new Date(now), result).catch((err: Error) =>
-        log.warn({ err: err.message }, 'could not record the tick'),
+      await recordTick(db, job.name, new Date(now), result).catch((err: unknown) =>
+        log.warn({ err: toError(err).message }, 'could not record the tick'),
       );
       log.info({ ...result, started_at: new Date(now).toISOString() }, 'tick done');
-      return result;
+      return { kind: 'ran', result };
     } catch (err) {
+      const error = toError(err).message;
       schedulerTicks.inc({ job: job.name, outcome: 'error' });
-      log.error({ err: (err as Error).message }, 'tick failed; the next one tries again');
-      return undefined;
+      log.error({ err: error }, 'tick failed; the next one tries again');
+      return { kind: 'failed', error };
     } finally {
-      end();
-      await release().catch(() => {});
+      await release?.().catch(() => {});
     }
   }
 
   function schedule(job: ScheduledJob): void {
     if (stopped) return;
-    const now = clock();
-    // A little jitter spreads replicas' lock attempts; the lock decides anyway.
-    const delay = (Math.floor(now / job.intervalMs) + 1) * job.intervalMs - now + Math.floor(Math.random() * 50);
-    timers.set(job.name, setTimeout(() => void loop(job), delay));
+    const now = clock.now();
+    const delay = (Math.floor(now / job.intervalMs) + 1) * job.intervalMs - now + Math.floor(Math.random() * jitterMs);
+    timers.set(job.name, clock.setTimeout(() => void loop(job), delay));
   }
 
   async function loop(job: ScheduledJob): Promise<void> {
     if (stopped) return;
     const p = tick(job, true);
     running.add(p);
-    await p;
-    running.delete(p);
-    schedule(job);
+    try {
+      await p;
+    } finally {
+      running.delete(p);
+      schedule(job);
+    }
   }
 
   return {
@@ -85,27 +108,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       for (const job of options.jobs) void loop(job);
     },
     async runOnce() {
-      const out: Record<string, TickResult> = {};
+      const report: OnceReport = { results: {}, failures: {} };
       for (const job of options.jobs) {
         const r = await tick(job, false);
-        if (r) out[job.name] = r;
+        if (r.kind === 'ran') report.results[job.name] = r.result;
+        else if (r.kind === 'failed') report.failures[job.name] = r.error;
       }
-      return out;
+      return report;
     },
     async stop() {
       stopped = true;
-      for (const t of timers.values()) clearTimeout(t);
+      for (const t of timers.values()) clock.clearTimeout(t);
       await Promise.all([...running]);
     },
   };
-}
-
-async function recordTick(db: Db, job: string, startedAt: Date, r: TickResult): Promise<void> {
-  await db.query(
-    `INSERT INTO scheduler_ticks (job, started_at, finished_at, found, published, failed)
-     VALUES ($1, $2, now(), $3, $4, $5)
-     ON CONFLICT (job) DO UPDATE SET started_at = excluded.started_at, finished_at = excluded.finished_at,
-       found = excluded.found, published = excluded.published, failed = excluded.failed`,
-    [job, startedAt.toISOString(), r.found, r.published, r.failed],
-  );
 }

@@ -4,6 +4,8 @@
 import type { Logger } from '../logger.js';
 import { jobFields, type JobMessage } from '../messages.js';
 import { messagesPublished } from '../metrics.js';
+import { toError } from '../errors/job-errors.js';
+import { withTimeout } from '../timeout.js';
 import type { Transport } from '../transport/transport.js';
 
 export const PUBLISH_TIMEOUT_MS = 2000;
@@ -15,21 +17,13 @@ export async function publishJob(
   logger: Logger,
   timeoutMs = PUBLISH_TIMEOUT_MS,
 ): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      transport.publish(message),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`publish timed out after ${timeoutMs}ms`)), timeoutMs);
-      }),
-    ]);
+    await withTimeout(transport.publish(message), timeoutMs, 'publish');
     messagesPublished.inc({ type: message.type, outcome: 'ok' });
     return true;
   } catch (err) {
     messagesPublished.inc({ type: message.type, outcome: 'error' });
-    logger.warn({ ...jobFields(message), err: (err as Error).message }, 'publish failed; the scheduler will pick the job up');
+    logger.warn({ ...jobFields(message), err: toError(err).message }, 'publish failed; the scheduler will pick the job up');
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

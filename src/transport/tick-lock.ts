@@ -1,38 +1,19 @@
-// One scheduler tick per interval across any number of replicas, and never two at once:
-// a renewed claim while a tick runs, plus a SET NX marker for the interval slot it ran in.
+// Keeps a job's scheduler ticks from overlapping across replicas: a tick runs only while it holds
+// the job's claim in Redis (renewed while it runs, so a slow tick keeps it). Which interval slot
+// runs at all is decided by the database (src/db/scheduler-ticks.ts claimSlot), which holds even
+// when Redis has lost its keys.
 import type { ClaimStore } from './claim-store.js';
-import type { Keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
 
 export interface TickLock {
-  /**
-   * Takes the right to run `job`'s tick for the interval slot containing `now`. Returns a release
-   * function, or undefined when this slot already ran (or a tick is still running) elsewhere.
-   */
-  acquire(job: string, intervalMs: number, now: number): Promise<(() => Promise<void>) | undefined>;
+  /** Takes `job`'s tick claim; returns its release, or undefined while another replica holds it. */
+  acquire(job: string): Promise<(() => Promise<void>) | undefined>;
 }
 
-export function createTickLock(client: RedisClient, keys: Keys, claims: ClaimStore): TickLock {
+export function createTickLock(claims: ClaimStore): TickLock {
   return {
-    async acquire(job, intervalMs, now) {
+    async acquire(job) {
       const attempt = await claims.acquire(`scheduler:${job}`);
-      if (!attempt.ok) return undefined;
-      const running = attempt.claim;
-      const slot = Math.floor(now / intervalMs);
-      const ok = await client
-        .set(keys.schedulerSlot(job, slot), String(now), {
-          condition: 'NX',
-          expiration: { type: 'PX', value: intervalMs * 2 },
-        })
-        .catch(async (err: unknown) => {
-          await running.release();
-          throw err;
-        });
-      if (ok !== 'OK') {
-        await running.release();
-        return undefined;
-      }
-      return () => running.release();
+      return attempt.ok ? () => attempt.claim.release() : undefined;
     },
   };
 }
