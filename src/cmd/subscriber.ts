@@ -27,8 +27,8 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
       messagesRejected.inc({ reason });
       logger.warn({ reason, detail, raw: raw.length > 200 ? `${raw.slice(0, 200)}…` : raw }, 'malformed message dropped');
     },
-    onGiveUp(delivery, error) {
-      void saveGiveUp(rt.db, rt.transport.kind, delivery.message, error, delivery.deliveryCount).catch((err: Error) =>
+    onGiveUp(delivery, error, outcome) {
+      void saveGiveUp(rt.db, delivery.message, error, delivery.deliveryCount, outcome).catch((err: Error) =>
         logger.warn({ err: err.message }, 'could not record the given-up job'),
       );
       logger.error({ message_id: delivery.id, deliveries: delivery.deliveryCount, err: error }, 'job given up after MAX_DELIVERIES');

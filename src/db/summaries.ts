@@ -275,6 +275,10 @@ async function saveOutcomes(db: Queryable, t: Target, rows: readonly OutcomeRow[
          source_version = excluded.source_version,
          attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
          updated_at = now()
+       -- A failure never replaces a done summary of the same input version: another delivery
+       -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
+       WHERE excluded.status = 'done' OR s.status <> 'done'
+          OR s.source_version IS DISTINCT FROM excluded.source_version
        RETURNING ${keyCols.join(', ')})
      SELECT v.n, ${ASYNC_COMMIT} FROM saved JOIN v ON ${sameKey('saved', 'v')}`,
     [

@@ -56,7 +56,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
       const settle = (delivery: Delivery) => (s: Settlement) => {
         if (s.kind !== 'retry' || stopping) return;
         if (delivery.deliveryCount >= maxDeliveries) {
-          opts.onGiveUp?.(delivery, s.error);
+          opts.onGiveUp?.(delivery, s.error, { deadLettered: false });
           return;
         }
         const timer = setTimeout(() => {

@@ -260,7 +260,7 @@ export function startStreamsConsumer(
       if (await deadLetter(client, keys, consumer, { id: delivery.id, data, error, deliveries })) {
         logger.warn({ entry: delivery.id, deliveries, error }, 'entry moved to the dead-letter stream');
         try {
-          consume.onGiveUp?.(delivery, error);
+          consume.onGiveUp?.(delivery, error, { deadLettered: true });
         } catch (err) {
           logger.error({ err: errorMessage(err) }, 'onGiveUp threw');
         }

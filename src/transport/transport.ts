@@ -29,6 +29,15 @@ export type Settlement =
    */
   | { kind: 'abandon' };
 
+/** What became of a delivery the transport gave up on. */
+export interface GiveUp {
+  /**
+   * True: it sits in the dead-letter stream, from where an operator replays it. False: it is gone
+   * (Pub/Sub keeps nothing), and only the scheduler's next tick brings the job back.
+   */
+  readonly deadLettered: boolean;
+}
+
 export type DeliveryHandler = (delivery: Delivery, signal: AbortSignal) => Promise<Settlement>;
 
 export interface ConsumeOptions {
@@ -36,8 +45,8 @@ export interface ConsumeOptions {
   concurrency: number;
   /** A message that failed validation: log once, count, drop (never retried). */
   onReject(reason: RejectReason, detail: string, raw: string): void;
-  /** A delivery given up after `maxDeliveries` transient failures (dead-lettered in streams). */
-  onGiveUp?(delivery: Delivery, error: string): void;
+  /** A delivery given up after `maxDeliveries` transient failures; see GiveUp. */
+  onGiveUp?(delivery: Delivery, error: string, outcome: GiveUp): void;
 }
 
 export interface Consumer {

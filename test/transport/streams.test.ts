@@ -258,7 +258,7 @@ describe('streams transport', () => {
       const { transport } = await r.transport({ maxDeliveries: 3 });
       let failing = true;
       const attempts: Delivery[] = [];
-      const gaveUp: Array<{ d: Delivery; error: string }> = [];
+      const gaveUp: Array<{ d: Delivery; error: string; deadLettered: boolean }> = [];
       const consumer = await r.consume(
         transport,
         async (d) => {
@@ -266,12 +266,13 @@ describe('streams transport', () => {
           return failing ? { kind: 'retry', delayMs: 20, error: `boom ${d.deliveryCount}` } : ACK;
         },
         2,
-        { onGiveUp: (d, error) => gaveUp.push({ d, error }) },
+        { onGiveUp: (d, error, outcome) => gaveUp.push({ d, error, deadLettered: outcome.deadLettered }) },
       );
       await transport.publish(job(4));
       await waitFor('given up', () => gaveUp.length === 1);
       assert.equal(attempts.length, 3);
       assert.equal(gaveUp[0]?.error, 'boom 3');
+      assert.equal(gaveUp[0]?.deadLettered, true);
       const dead = await dlqList(r.admin, r.keys, 10);
       assert.equal(dead.length, 1);
       assert.equal(dead[0]?.error, 'boom 3');
