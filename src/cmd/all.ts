@@ -24,13 +24,20 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
         ...chosen.config,
         scheduler: Object.freeze({ dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
       });
+  const shutdown = onShutdown(logger);
+  shutdown.defer(async () => embedded?.stop());
   const db = await openDatabase(config, logger);
+  shutdown.defer(() => db.close());
   const rt = await openRuntime(config, logger, db);
+  shutdown.defer(() => rt.close());
   const seeded = await seedDemo(db, config.defaultTimezone, config.summaryMinChars);
-  const sub = await startSubscriber(rt, logger.child({ role: 'subscriber' }));
   const server = await startServerRole(rt, logger.child({ role: 'server' }), config.port, { allowGeneratedJwtSecret: true });
+  shutdown.defer(() => server.close());
+  const sub = await startSubscriber(rt, logger.child({ role: 'subscriber' }));
+  shutdown.defer(() => sub.stop(SHUTDOWN_GRACE_MS));
   const scheduler = buildScheduler(rt, logger.child({ role: 'scheduler' }));
   scheduler.start();
+  shutdown.defer(() => scheduler.stop());
 
   const base = `http://127.0.0.1:${server.port}`;
   process.stdout.write(
@@ -54,14 +61,6 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
     ].join('\n'),
   );
 
-  onShutdown(logger, async () => {
-    await scheduler.stop();
-    await sub.stop(SHUTDOWN_GRACE_MS);
-    await server.close();
-    await rt.close();
-    await db.close();
-    await embedded?.stop();
-  });
   return -1;
 }
 

@@ -52,6 +52,20 @@ async function publishOne(ctx: CommandContext, message: JobMessage | string): Pr
   }
 }
 
+/** `scheduler` without --once: every interval until a signal stops it. */
+async function runScheduler(config: Readonly<Config>, logger: Logger): Promise<number> {
+  const shutdown = onShutdown(logger);
+  const rt = await openRuntime(config, logger);
+  shutdown.defer(() => rt.close());
+  const ops = await startOpsServer(config.metricsPort, rt.readiness, logger);
+  shutdown.defer(() => ops.close());
+  const scheduler = buildScheduler(rt, logger);
+  scheduler.start();
+  shutdown.defer(() => scheduler.stop());
+  logger.info({ metrics_port: ops.port, ...config.scheduler }, 'scheduler running');
+  return -1;
+}
+
 export const COMMANDS: readonly Command[] = [
   {
     name: 'migrate',
@@ -74,9 +88,10 @@ export const COMMANDS: readonly Command[] = [
     summary: 'publish a job for every day and month that needs a summary, every interval',
     options: { once: { type: 'boolean' } },
     async run({ config, logger, values }) {
+      if (!values.once) return runScheduler(config, logger);
       const rt = await openRuntime(config, logger);
       const scheduler = buildScheduler(rt, logger);
-      if (values.once) {
+      {
         try {
           const { results, failures } = await scheduler.runOnce();
           process.stdout.write(`${JSON.stringify(results)}\n`);
@@ -87,15 +102,6 @@ export const COMMANDS: readonly Command[] = [
           await rt.close();
         }
       }
-      const ops = await startOpsServer(config.metricsPort, rt.readiness, logger);
-      scheduler.start();
-      logger.info({ metrics_port: ops.port, ...config.scheduler }, 'scheduler running');
-      onShutdown(logger, async () => {
-        await scheduler.stop();
-        await ops.close();
-        await rt.close();
-      });
-      return -1;
     },
   },
   {
@@ -103,15 +109,14 @@ export const COMMANDS: readonly Command[] = [
     usage: 'subscriber',
     summary: 'consume jobs and write summaries, SUBSCRIBER_MAX_CONCURRENT_JOBS at a time',
     async run({ config, logger }) {
+      const shutdown = onShutdown(logger);
       const rt = await openRuntime(config, logger);
-      const sub = await startSubscriber(rt, logger);
+      shutdown.defer(() => rt.close());
       const ops = await startOpsServer(config.metricsPort, rt.readiness, logger);
+      shutdown.defer(() => ops.close());
       logger.info({ metrics_port: ops.port }, 'metrics listening');
-      onShutdown(logger, async () => {
-        await sub.stop(SHUTDOWN_GRACE_MS);
-        await ops.close();
-        await rt.close();
-      });
+      const sub = await startSubscriber(rt, logger);
+      shutdown.defer(() => sub.stop(SHUTDOWN_GRACE_MS));
       return -1;
     },
   },
@@ -120,12 +125,11 @@ export const COMMANDS: readonly Command[] = [
     usage: 'server',
     summary: 'the diary API (gRPC, gRPC-Web, Connect JSON) and web UI on PORT',
     async run({ config, logger }) {
+      const shutdown = onShutdown(logger);
       const rt = await openRuntime(config, logger);
+      shutdown.defer(() => rt.close());
       const server = await startServerRole(rt, logger, config.port);
-      onShutdown(logger, async () => {
-        await server.close();
-        await rt.close();
-      });
+      shutdown.defer(() => server.close());
       return -1;
     },
   },

@@ -1,11 +1,27 @@
 // Long-running commands stop cleanly on SIGINT/SIGTERM: stop taking work, finish or hand back what
 // is held within a bounded time, exit 0. A second signal exits at once.
+//
+// Signals are handled from the first moment (a command installs this before it opens anything),
+// and each part a command starts defers its own stop; they run last-started-first, like Go's
+// defer, so a signal during start-up stops exactly what had started.
 import type { Logger } from '../logger.js';
 
 /** Time given to running jobs to finish before they are aborted. */
 export const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * Past this, the process exits 1 whatever is still stopping. Every stop step is bounded on its own
+ * (connections close within seconds even when Redis or PostgreSQL is unreachable), so this is a
+ * last resort, not the plan.
+ */
+export const SHUTDOWN_LIMIT_MS = SHUTDOWN_GRACE_MS + 15_000;
 
-export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
+export interface Shutdown {
+  /** Adds a stop step; steps run in the reverse order of adding, one after another. */
+  defer(step: () => Promise<void>): void;
+}
+
+export function onShutdown(logger: Logger): Shutdown {
+  const steps: Array<() => Promise<void>> = [];
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -14,13 +30,14 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
-    // Whatever happens, leave within a bound: grace for jobs plus time to close connections.
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS + 15_000);
+    }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    stop()
+    (async () => {
+      for (const step of steps.reverse()) await step();
+    })()
       .then(() => {
         logger.info('stopped');
         process.exit(0);
@@ -32,4 +49,9 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
+  return {
+    defer(step) {
+      steps.push(step);
+    },
+  };
 }

@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { settledWithin } from '../timeout.js';
 import { lockPglite } from './pglite-lock.js';
+
+/** How long close() waits for connections busy with a query. */
+const CLOSE_TIMEOUT_MS = 2000;
 
 export interface QueryOptions {
   /**
@@ -93,7 +97,11 @@ async function openPostgres(url: string, max: number): Promise<Db> {
         client.release();
       }
     },
-    close: () => pool.end(),
+    // Bounded: a query stuck on a vanished server keeps its client checked out, and end() would
+    // wait for it; the sockets left behind close with the process.
+    close: async () => {
+      await settledWithin(pool.end(), CLOSE_TIMEOUT_MS);
+    },
   };
   return db;
 }

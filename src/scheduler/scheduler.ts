@@ -10,6 +10,7 @@ import { toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import type { JobMessage } from '../messages.js';
 import { schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
+import { settledWithin } from '../timeout.js';
 import type { TickLock } from '../transport/tick-lock.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
 
@@ -37,9 +38,12 @@ export interface Scheduler {
   start(): void;
   /** Runs every job once, now, without the lock. */
   runOnce(): Promise<OnceReport>;
-  /** Stops scheduling and waits for running ticks. */
-  stop(): Promise<void>;
+  /** Stops scheduling and waits for running ticks, at most `timeoutMs` (a tick stuck on an unreachable database ends with the process). */
+  stop(timeoutMs?: number): Promise<void>;
 }
+
+/** How long stop() waits for a running tick. */
+export const STOP_TIMEOUT_MS = 5000;
 
 type TickOutcome = { kind: 'ran'; result: TickResult } | { kind: 'skipped' } | { kind: 'failed'; error: string };
 
@@ -116,10 +120,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       return report;
     },
-    async stop() {
+    async stop(timeoutMs = STOP_TIMEOUT_MS) {
       stopped = true;
       for (const t of timers.values()) clock.clearTimeout(t);
-      await Promise.all([...running]);
+      if (!(await settledWithin(Promise.all([...running]), timeoutMs, clock))) {
+        logger.warn({ ticks: running.size }, 'a tick was still running at shutdown; the next slot runs it again');
+      }
     },
   };
 }

@@ -8,7 +8,8 @@ import type { Logger } from '../logger.js';
 import { parseMessage, toWire, type JobMessage } from '../messages.js';
 import { messagesShed } from '../metrics.js';
 import type { Keys } from './keys.js';
-import { connectRedis, closeRedis, type RedisClient } from './redis-connection.js';
+import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisClient } from './redis-connection.js';
+import { settledWithin } from '../timeout.js';
 import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from './transport.js';
 import { createWorkPool } from './work-pool.js';
 import { Fifo } from './fifo.js';
@@ -118,8 +119,11 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
             logger.info({ dropped: backlog.length }, 'dropping unstarted Pub/Sub messages; the scheduler republishes them');
             backlog.clear();
           }
-          await sub.unsubscribe(keys.channel).catch(() => {});
-          await pool.drain(graceMs);
+          // Bounded: with Redis unreachable the command would wait in the client's queue forever;
+          // the listener drops what still arrives anyway.
+          await settledWithin(sub.unsubscribe(keys.channel), CLOSE_TIMEOUT_MS);
+          const left = await pool.drain(graceMs);
+          if (left > 0) logger.warn({ jobs: left }, 'jobs still running at shutdown; the scheduler republishes them');
           await closeRedis(sub);
           subscriber = undefined;
         },

@@ -4,6 +4,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { redactUrl } from '../config.js';
 import type { Logger } from '../logger.js';
 import { redisConnected, redisReconnects } from '../metrics.js';
+import { settledWithin } from '../timeout.js';
 
 export type RedisClient = RedisClientType;
 
@@ -79,13 +80,15 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
   return client;
 }
 
-/** Closes a client, waiting for pending replies when it is connected. */
-export async function closeRedis(client: RedisClient): Promise<void> {
+/** How long a close waits for pending replies before dropping the connection. */
+export const CLOSE_TIMEOUT_MS = 2000;
+
+/**
+ * Closes a client: waits for pending replies while it is connected, at most `timeoutMs` (a Redis
+ * that stopped answering would hold a graceful close forever), then drops the connection, which
+ * rejects whatever is still waiting.
+ */
+export async function closeRedis(client: RedisClient, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
   if (!client.isOpen) return;
-  try {
-    if (client.isReady) await client.close();
-    else client.destroy();
-  } catch {
-    client.destroy();
-  }
+  if (!client.isReady || !(await settledWithin(client.close(), timeoutMs))) client.destroy();
 }

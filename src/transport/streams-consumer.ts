@@ -13,7 +13,8 @@ import type { Logger } from '../logger.js';
 import { parseMessage, type RejectReason } from '../messages.js';
 import { coalesce } from '../coalesce.js';
 import type { Keys } from './keys.js';
-import { closeRedis, reconnectDelay, type RedisClient } from './redis-connection.js';
+import { CLOSE_TIMEOUT_MS, closeRedis, reconnectDelay, type RedisClient } from './redis-connection.js';
+import { settledWithin } from '../timeout.js';
 import {
   ackAndDelete,
   ackEntries,
@@ -66,6 +67,9 @@ interface Held {
   /** Set while the entry waits out a retry backoff (or to acknowledge it again). */
   retryTimer?: NodeJS.Timeout;
 }
+
+/** How long stop() waits for CLIENT UNBLOCK to end a blocked read before dropping the reader. */
+const UNBLOCK_WAIT_MS = 1000;
 
 /** Tries to acknowledge a finished entry before leaving it to be redelivered. */
 const MAX_ACK_ATTEMPTS = 10;
@@ -398,7 +402,8 @@ export function startStreamsConsumer(
     return {
       async stop() {
         clearInterval(timer);
-        await running;
+        // A round stuck on an unreachable Redis does not hold the stop.
+        if (running) await settledWithin(running, CLOSE_TIMEOUT_MS);
       },
     };
   };
@@ -445,11 +450,16 @@ export function startStreamsConsumer(
         };
         unblock();
         const unblocker = setInterval(unblock, 100);
-        await loop;
+        if (!(await settledWithin(loop, UNBLOCK_WAIT_MS))) {
+          // Redis does not answer: dropping the reader's connection rejects the blocked read.
+          // Whatever it may have delivered meanwhile is pending under this name, for a peer.
+          reader.destroy();
+          await loop;
+        }
         clearInterval(unblocker);
-        await pool.drain(graceMs);
-        await renewer.stop();
-        await janitor.stop();
+        const left = await pool.drain(graceMs);
+        if (left > 0) logger.warn({ jobs: left }, 'jobs still running at shutdown; their entries stay pending for another subscriber');
+        await Promise.all([renewer.stop(), janitor.stop()]);
         await closeRedis(reader);
       })();
       return stopping$;

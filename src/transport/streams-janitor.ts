@@ -3,7 +3,8 @@
 import type { Logger } from '../logger.js';
 import { deadLetters, streamLength, streamOldestPending, streamPending } from '../metrics.js';
 import type { Keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
+import { CLOSE_TIMEOUT_MS, type RedisClient } from './redis-connection.js';
+import { settledWithin } from '../timeout.js';
 import { streamsStatus } from './streams-admin.js';
 import { errorMessage, reapIdleConsumers, trimAcknowledged } from './streams-commands.js';
 
@@ -70,7 +71,7 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
     },
     async stop() {
       clearInterval(timer);
-      await running;
+      if (running) await settledWithin(running, CLOSE_TIMEOUT_MS);
     },
   };
 }

@@ -1,16 +1,22 @@
 // Runs deliveries with bounded concurrency and a job-wide abort on stop; shared by both transports.
 import { setMaxListeners } from 'node:events';
+import { settledWithin } from '../timeout.js';
 import type { Delivery, DeliveryHandler, Settlement } from './transport.js';
+
+/** After the abort, how long stopping waits for handlers to unwind. */
+export const UNWIND_MS = 2000;
 
 export interface WorkPool {
   /** Starts `delivery` now if a slot is free; returns false when all slots are busy. */
   tryRun(delivery: Delivery, settle: (s: Settlement) => Promise<void> | void): boolean;
   free(): number;
   inFlight(): number;
-  /** Resolves when a slot frees (or at once when one is free). */
-  whenFree(): Promise<void>;
-  /** Waits for running deliveries; after `graceMs` aborts them and waits for them to unwind. */
-  drain(graceMs: number): Promise<void>;
+  /**
+   * Waits for running deliveries; after `graceMs` aborts them and waits at most `unwindMs` more for
+   * them to unwind (a handler stuck on an unreachable database does not hold the stop). Resolves
+   * with the number still running when it gave up waiting.
+   */
+  drain(graceMs: number, unwindMs?: number): Promise<number>;
 }
 
 export function createWorkPool(
@@ -24,13 +30,6 @@ export function createWorkPool(
   const stopAll = new AbortController();
   // Every running delivery listens to it.
   setMaxListeners(0, stopAll.signal);
-  let waiters: Array<() => void> = [];
-
-  const wake = () => {
-    const w = waiters;
-    waiters = [];
-    for (const fn of w) fn();
-  };
 
   return {
     tryRun(delivery, settle) {
@@ -43,7 +42,6 @@ export function createWorkPool(
         }
       })().finally(() => {
         running.delete(p);
-        wake();
         onSlotFree();
       });
       running.add(p);
@@ -51,20 +49,13 @@ export function createWorkPool(
     },
     free: () => concurrency - running.size,
     inFlight: () => running.size,
-    whenFree: () =>
-      running.size < concurrency ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
-    async drain(graceMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), graceMs);
-      });
-      const all = Promise.all([...running]).then(() => 'done' as const);
-      if ((await Promise.race([all, grace])) === 'timeout') {
+    async drain(graceMs, unwindMs = UNWIND_MS) {
+      const all = Promise.all([...running]);
+      if (!(await settledWithin(all, graceMs))) {
         stopAll.abort(new Error('subscriber stopping'));
-        await all;
+        await settledWithin(all, unwindMs);
       }
-      clearTimeout(timer);
-      wake();
+      return running.size;
     },
   };
 }
