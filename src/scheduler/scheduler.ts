@@ -109,7 +109,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     start() {
-      for (const job of options.jobs) void loop(job);
+      for (const job of options.jobs) {
+        loop(job).catch((err: unknown) => logger.error({ job: job.name, err: toError(err).message }, 'scheduler loop failed'));
+      }
     },
     async runOnce() {
       const report: OnceReport = { results: {}, failures: {} };

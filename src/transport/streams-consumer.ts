@@ -302,11 +302,14 @@ export function startStreamsConsumer(
   }
 
   async function renew(): Promise<void> {
-    const ids = [...held].filter(([, h]) => !h.lost).map(([id]) => id);
-    if (ids.length === 0) return;
+    const snapshot = [...held].filter(([, h]) => !h.lost);
+    if (snapshot.length === 0) return;
+    const asked = new Map(snapshot);
     try {
-      for (const id of await renewLeases(client, keys, consumer, ids)) {
-        if (held.has(id)) markLost(id);
+      for (const id of await renewLeases(client, keys, consumer, snapshot.map(([id]) => id))) {
+        // Only the holding this renewal was about: an entry settled meanwhile and taken on again
+        // (a redelivery) is a new holding with a lease of its own.
+        if (held.get(id) === asked.get(id)) markLost(id);
       }
     } catch (err) {
       // Leases lapse only after leaseMs; the next round (every leaseMs/3) tries again.
