@@ -32,7 +32,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 test('never more than `concurrency` at once; each freed slot is reported', async () => {
   const g = gated();
   let freed = 0;
-  const pool = createWorkPool(g.handler, 2, assert.fail, () => freed++);
+  const pool = createWorkPool(g.handler, 2, (err) => assert.fail(String(err)), () => freed++);
   const settled: string[] = [];
   const started = [0, 1, 2].map((i) => pool.tryRun(delivery(i), (s) => void settled.push(`${i}:${s.kind}`)));
   assert.deepEqual(started, [true, true, false]);
@@ -66,7 +66,7 @@ test('drain waits for running deliveries within the grace, without aborting them
   const pool = createWorkPool((d, signal) => {
     assert.equal(signal.aborted, false);
     return g.handler(d);
-  }, 3, assert.fail);
+  }, 3, (err) => assert.fail(String(err)));
   pool.tryRun(delivery(0), () => {});
   setTimeout(() => g.finish('d0'), 30);
   assert.equal(await pool.drain(5000), 0);
@@ -84,7 +84,7 @@ test('after the grace the deliveries are aborted; one that ignores it is left be
         });
       }),
     2,
-    assert.fail,
+    (err) => assert.fail(String(err)),
   );
   pool.tryRun(delivery(0), () => {});
   pool.tryRun(delivery(1), () => {});
