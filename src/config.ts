@@ -5,8 +5,12 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export type Transport = 'pubsub' | 'streams';
-export type LlmProvider = 'extractive' | 'openai';
+/** QUEUE_TRANSPORT values; src/transport/open-messaging.ts is the one place that acts on them. */
+export const TRANSPORT_KINDS = ['pubsub', 'streams'] as const;
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+/** LLM_PROVIDER values (and a user's provider setting). */
+export const LLM_PROVIDERS = ['extractive', 'openai'] as const;
+export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -14,7 +18,7 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   channel: string;
-  transport: Transport;
+  transport: TransportKind;
   /** `explicit`: an interval variable was set (`all` ticks faster for the demo otherwise). */
   scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean };
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
@@ -191,7 +195,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const channel = r.string('DIARY_CHANNEL', 'diary_events');
   if (!/^[\w.:-]{1,200}$/.test(channel)) r.fail('DIARY_CHANNEL', channel, 'letters, digits, _ . : - (1 to 200 characters)');
 
-  const llmProvider = r.oneOf('LLM_PROVIDER', ['extractive', 'openai'] as const, 'extractive');
+  const llmProvider = r.oneOf('LLM_PROVIDER', LLM_PROVIDERS, 'extractive');
   const llmBaseUrl = r.url('LLM_BASE_URL', ['http:', 'https:']);
   const llmModel = r.raw('LLM_MODEL');
   if (llmProvider === 'openai' && (!llmBaseUrl || !llmModel)) {
@@ -214,7 +218,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:'], parsePostgresUrl),
     dataDir: r.string('DATA_DIR', './data'),
     channel,
-    transport: r.oneOf('QUEUE_TRANSPORT', ['pubsub', 'streams'] as const, 'pubsub'),
+    transport: r.oneOf('QUEUE_TRANSPORT', TRANSPORT_KINDS, 'pubsub'),
     scheduler: {
       dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
       monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
@@ -271,7 +275,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'SUBSCRIBER_BACKLOG', default: '10000', meaning: 'pubsub: messages a subscriber buffers beyond its slots; more are shed (counted) and republished by the next tick' },
   { name: 'JOB_TIMEOUT', default: '10m', meaning: 'hard limit for one job' },
   { name: 'JOB_LEASE', default: '30s', meaning: 'claim TTL, renewed while a job runs; an unrenewed claim is taken over' },
-  { name: 'MAX_DELIVERIES', default: '5', meaning: 'streams: deliveries before dead-lettering' },
+  { name: 'MAX_DELIVERIES', default: '5', meaning: 'deliveries of a failing job before it is given up (streams: moved to the dead-letter stream)' },
   { name: 'SUMMARY_MIN_CHARS', default: '1000', meaning: 'shortest diary that gets a daily summary' },
   { name: 'DEFAULT_TIMEZONE', default: 'Asia/Tokyo', meaning: 'for users without one' },
   { name: 'LLM_PROVIDER', default: 'extractive', meaning: 'extractive (built in, offline) or openai (any OpenAI-compatible endpoint)' },

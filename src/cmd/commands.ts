@@ -1,7 +1,7 @@
 // The command table of the CLI: name, usage, options and what each runs.
-import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config.js';
 import { openDb } from '../db/db.js';
+import type { Command, CommandContext } from './command.js';
 import { migrate } from '../db/migrate.js';
 import type { Logger } from '../logger.js';
 import { dailyMessage, isCalendarDate, monthlyMessage, parseMessage, toWire, UUID_RE, type JobMessage } from '../messages.js';
@@ -16,22 +16,6 @@ import { printStatus } from './status.js';
 import { UsageError } from '../errors/usage-error.js';
 import { startSubscriber } from './subscriber.js';
 import { runToken } from './token.js';
-
-export interface CommandContext {
-  config: Readonly<Config>;
-  logger: Logger;
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-}
-
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  options?: ParseArgsConfig['options'];
-  /** Exit code, or -1 for a long-running command that exits from its signal handler. */
-  run(ctx: CommandContext): Promise<number>;
-}
 
 
 function str(v: CommandContext['values'][string]): string | undefined {

@@ -3,7 +3,7 @@ import { connectRedis, closeRedis } from '../transport/redis-connection.js';
 import { keysFor } from '../transport/keys.js';
 import { dlqList, dlqPurge, dlqReplay } from '../transport/streams-admin.js';
 import { UsageError } from '../errors/usage-error.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './command.js';
 
 export async function runDlq(ctx: CommandContext): Promise<number> {
   const [action, ...ids] = ctx.positionals;

@@ -6,7 +6,7 @@ import { UUID_RE } from '../messages.js';
 import { UsageError } from '../errors/usage-error.js';
 import { existingJwtSecret } from '../server/jwt-secret.js';
 import { mintToken } from '../server/tokens.js';
-import type { CommandContext } from './commands.js';
+import type { CommandContext } from './command.js';
 
 
 /** "30m", "12h", "30d" → seconds. */

@@ -2,6 +2,7 @@
 // and tell the transport whether to acknowledge, retry or hand it back.
 import type { Db } from '../db/db.js';
 import type { JobLlmSettings } from '../db/summaries.js';
+import { backoffDelay, JOB_RETRY } from '../backoff.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import { jobFields, jobKey, type JobMessage } from '../messages.js';
@@ -9,7 +10,6 @@ import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesRecei
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
 import type { DeliveryHandler, Settlement } from '../transport/transport.js';
-import { retryDelay } from './backoff.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
 import type { JobContext, JobOutcome } from './job-context.js';
 
@@ -123,9 +123,9 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       }
       outcome = 'retry';
       const reason = timedOut ? `timed out after ${options.jobTimeoutMs}ms` : error.message;
-      const delayMs = retryDelay(delivery.deliveryCount, isTransient(err) ? err.retryAfterMs : undefined, {
-        baseMs: options.retryBaseMs ?? 1000,
-      });
+      // Retry-After is a floor: never sooner than the server asked.
+      const base = options.retryBaseMs === undefined ? JOB_RETRY : { ...JOB_RETRY, baseMs: options.retryBaseMs };
+      const delayMs = Math.max(backoffDelay(delivery.deliveryCount - 1, base), (isTransient(err) ? err.retryAfterMs : undefined) ?? 0);
       if (stopSignal.aborted) log('info', {}, 'job interrupted by shutdown; left for another delivery');
       else log('warn', { err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
       return { kind: 'retry', delayMs, error: reason };

@@ -1,16 +1,15 @@
 // Builds the Summarizer for the system settings (LLM_*) or for one user's user_llms row.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { LLM_PROVIDERS, type LlmProvider } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { PermanentJobError } from '../errors/job-errors.js';
 import { ExtractiveSummarizer } from './extractive.js';
 import { OpenAiSummarizer, type LlmRateLimiter } from './openai.js';
 import type { Summarizer } from './summarizer.js';
 
-export type ProviderName = 'extractive' | 'openai';
-
 export interface CreateSummarizerOptions {
-  provider: ProviderName;
+  provider: LlmProvider;
   baseUrl?: string;
   apiKey?: string;
   model?: string;
@@ -86,8 +85,8 @@ export function clearSummarizerCache(): void {
   cache.clear();
 }
 
-function isProvider(v: string): v is ProviderName {
-  return v === 'extractive' || v === 'openai';
+function isProvider(v: string): v is LlmProvider {
+  return (LLM_PROVIDERS as readonly string[]).includes(v);
 }
 
 /**

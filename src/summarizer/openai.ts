@@ -19,7 +19,9 @@ import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
 import { detectEntriesLanguage } from './language.js';
 import { chunkEntries, inputSize } from './map-reduce.js';
 import { buildMessages, type ChatMessage, type PromptStage } from './prompts.js';
-import { backoffDelay, parseRetryAfter, sleep } from './retry.js';
+import { backoffDelay, LLM_RETRY } from '../backoff.js';
+import { sleep } from '../clock.js';
+import { parseRetryAfter } from './retry-after.js';
 import type { Language, Summarizer, SummaryEntry, SummaryInput, SummaryKind, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
@@ -51,7 +53,6 @@ export interface OpenAiSummarizerOptions {
 type ErrorClass = 'rate_limited' | 'server' | 'network' | 'timeout' | 'auth' | 'model' | 'refused' | 'bad_response';
 
 const PROVIDER = 'openai';
-const MAX_BACKOFF_MS = 30_000;
 /** Map-reduce depth limit: beyond it the input cannot be summarized, which is said, not hidden. */
 const MAX_STAGES = 4;
 
@@ -105,7 +106,7 @@ export class OpenAiSummarizer implements Summarizer {
     this.#apiKey = options.apiKey || undefined;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#maxRetries = options.maxRetries ?? 4;
-    this.#baseDelayMs = options.baseDelayMs ?? 500;
+    this.#baseDelayMs = options.baseDelayMs ?? LLM_RETRY.baseMs;
     this.#maxInputChars = options.maxInputChars ?? 12_000;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.#temperature = options.temperature ?? 0.2;
@@ -187,7 +188,7 @@ export class OpenAiSummarizer implements Summarizer {
         const delay =
           err.retryAfterMs !== undefined
             ? err.retryAfterMs + Math.floor(Math.random() * Math.min(250, err.retryAfterMs / 10 + 1))
-            : backoffDelay(attempt, this.#baseDelayMs, MAX_BACKOFF_MS);
+            : backoffDelay(attempt, { ...LLM_RETRY, baseMs: this.#baseDelayMs });
         this.#log?.warn({ class: err.errorClass, attempt: attempt + 1, delayMs: delay, err: err.message }, 'LLM request failed, retrying');
         await sleep(delay, signal);
       }

@@ -1,4 +1,5 @@
 // The one summarization interface the subscriber's handlers use; providers plug in behind it.
+import type { LlmProvider } from '../config.js';
 
 export type SummaryKind = 'daily' | 'monthly';
 export type Language = 'ja' | 'en';
@@ -25,6 +26,6 @@ export interface SummaryResult {
 }
 
 export interface Summarizer {
-  readonly provider: 'extractive' | 'openai';
+  readonly provider: LlmProvider;
   summarize(input: SummaryInput, signal: AbortSignal): Promise<SummaryResult>;
 }

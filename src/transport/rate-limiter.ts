@@ -1,7 +1,7 @@
 // The fleet-wide LLM request budget (LLM_MAX_RPM): a token bucket kept in Redis and updated by one
 // Lua script, so every subscriber process draws from the same bucket atomically.
 import { TransientJobError } from '../errors/job-errors.js';
-import { sleep } from '../summarizer/retry.js';
+import { sleep } from '../clock.js';
 import type { RedisClient } from './redis-connection.js';
 import { loadScript, runScript } from './scripts.js';
 
@@ -12,7 +12,7 @@ export interface RateLimiter {
 
 export interface RedisRateLimiterOptions {
   client: RedisClient;
-  /** Redis key of the bucket, e.g. "diary_events:llm_rate". */
+  /** Redis key of the bucket (keys.ts). */
   key: string;
   maxPerMinute: number;
   /**

@@ -1,6 +1,7 @@
 // Redis clients for the system: checked at start (retry with backoff, then a clear failure), and
 // reconnecting forever once they have worked, with the connection state in metrics.
 import { createClient, type RedisClientType } from 'redis';
+import { backoffDelay, RECONNECT } from '../backoff.js';
 import { redactUrl } from '../config.js';
 import type { Logger } from '../logger.js';
 import { redisConnected, redisReconnects } from '../metrics.js';
@@ -22,11 +23,6 @@ export interface RedisConnectionOptions {
   startAttempts?: number;
 }
 
-/** Backoff with full jitter: 100ms, 200ms … capped at 5s. */
-export function reconnectDelay(retries: number): number {
-  const cap = Math.min(5000, 100 * 2 ** Math.min(retries, 10));
-  return Math.round(cap / 2 + Math.random() * (cap / 2));
-}
 
 /**
  * Connects a client. Until it has been ready once, it tries `startAttempts` times and then rejects
@@ -50,7 +46,7 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
         lastError = cause;
         if (!everReady && retries >= attempts - 1) return false;
         redisReconnects.inc({ role });
-        return reconnectDelay(retries);
+        return backoffDelay(retries, RECONNECT);
       },
     },
   });

@@ -13,7 +13,8 @@ import type { Logger } from '../logger.js';
 import { parseMessage, type RejectReason } from '../messages.js';
 import { coalesce } from '../coalesce.js';
 import type { Keys } from './keys.js';
-import { CLOSE_TIMEOUT_MS, closeRedis, reconnectDelay, type RedisClient } from './redis-connection.js';
+import { backoffDelay, JOB_RETRY, RECONNECT } from '../backoff.js';
+import { CLOSE_TIMEOUT_MS, closeRedis, type RedisClient } from './redis-connection.js';
 import { settledWithin } from '../timeout.js';
 import {
   ackAndDelete,
@@ -74,10 +75,6 @@ const UNBLOCK_WAIT_MS = 1000;
 /** Tries to acknowledge a finished entry before leaving it to be redelivered. */
 const MAX_ACK_ATTEMPTS = 10;
 
-/** Backoff for a handler that threw instead of settling: 1s, 2s, 4s … capped at 1 min. */
-function thrownBackoffMs(deliveryCount: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.max(0, deliveryCount - 1));
-}
 
 export function startStreamsConsumer(
   handler: DeliveryHandler,
@@ -120,7 +117,7 @@ export function startStreamsConsumer(
       return await handler(delivery, signal);
     } catch (err) {
       logger.error({ err: errorMessage(err), entry: delivery.id }, 'delivery handler threw; the entry is retried');
-      return { kind: 'retry', delayMs: thrownBackoffMs(delivery.deliveryCount), error: errorMessage(err) };
+      return { kind: 'retry', delayMs: backoffDelay(delivery.deliveryCount - 1, JOB_RETRY), error: errorMessage(err) };
     }
   };
   const pool = createWorkPool(
@@ -383,7 +380,7 @@ export function startStreamsConsumer(
             await groupLost();
           } else {
             warnSometimes('read', { err: errorMessage(err) }, 'stream read failed; retrying');
-            await delay(reconnectDelay(failures++), undefined, { signal: stopped.signal }).catch(() => {});
+            await delay(backoffDelay(failures++, RECONNECT), undefined, { signal: stopped.signal }).catch(() => {});
           }
         }
       }

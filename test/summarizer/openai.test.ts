@@ -6,7 +6,7 @@ import { pino, type Logger } from 'pino';
 import { isPermanent, isTransient, PermanentJobError, TransientJobError } from '../../src/errors/job-errors.js';
 import { llmErrors, llmRequests, llmTokens } from '../../src/metrics.js';
 import { OpenAiSummarizer, type OpenAiSummarizerOptions } from '../../src/summarizer/openai.js';
-import { parseRetryAfter } from '../../src/summarizer/retry.js';
+import { parseRetryAfter } from '../../src/summarizer/retry-after.js';
 import type { SummaryInput } from '../../src/summarizer/summarizer.js';
 import { fakeAnswer, startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { EN_DIARY, JA_DIARY, JA_MONTH } from './diaries.js';

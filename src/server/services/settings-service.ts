@@ -2,6 +2,7 @@
 // The API key is write-only: encrypted under SECRET_KEY before it reaches the database, refused
 // when SECRET_KEY is unset, and never returned (only whether one is stored).
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { LLM_PROVIDERS } from '../../config.js';
 import { setTimezone } from '../../db/accounts.js';
 import type { Db } from '../../db/db.js';
 import { readSettings, updateLlmSettings, type SettingsChange } from '../../db/settings.js';
@@ -17,7 +18,7 @@ export interface SettingsServiceDeps {
   box: SecretBox | null;
 }
 
-const PROVIDERS = ['extractive', 'openai'];
+const PROVIDERS: readonly string[] = LLM_PROVIDERS;
 
 function text(value: string, field: string, max: number): string | null {
   const v = value.trim();
