@@ -10,7 +10,7 @@ import { createClaimStore } from '../src/transport/claim-store.js';
 import { scriptRunner } from '../src/transport/scripts.js';
 import { keysFor } from '../src/transport/keys.js';
 import { connectRedis } from '../src/transport/redis-connection.js';
-import { createStreamsTransport } from '../src/transport/streams-transport.js';
+import { createStreamsTransport } from '../src/transport/streams/streams-transport.js';
 import { emptyDb } from './lib/common.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 const N = Number(process.argv[2] ?? 20000);

@@ -7,9 +7,9 @@ import { createLogger } from '../src/logger.js';
 import { dailyMessage, type JobMessage } from '../src/messages.js';
 import { messagesShed } from '../src/metrics.js';
 import { keysFor } from '../src/transport/keys.js';
-import { createPubSubTransport } from '../src/transport/pubsub-transport.js';
+import { createPubSubTransport } from '../src/transport/pubsub/pubsub-transport.js';
 import { connectRedis } from '../src/transport/redis-connection.js';
-import { createStreamsTransport } from '../src/transport/streams-transport.js';
+import { createStreamsTransport } from '../src/transport/streams/streams-transport.js';
 import type { Transport } from '../src/transport/transport.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 

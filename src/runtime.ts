@@ -1,5 +1,5 @@
-// Opens what the processes share — database, Redis, transport, claims, summarizers — once, and
-// closes it in the right order.
+// Opens what the processes share — database, the Redis seam, summarizers — once, and closes it in
+// the right order.
 import type { Config } from './config.js';
 import { secretBoxFromSetting } from './crypto/secret-box.js';
 import { openDb, type Db } from './db/db.js';
@@ -9,23 +9,15 @@ import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
 import { resolveUserSummarizer, type SystemLlmOptions } from './summarizer/create-summarizer.js';
 import type { Summarizer } from './summarizer/summarizer.js';
-import { createClaimStore, type ClaimStore } from './transport/claim-store.js';
-import { keysFor, type Keys } from './transport/keys.js';
-import { createPubSubTransport } from './transport/pubsub-transport.js';
-import { createRedisRateLimiter } from './transport/rate-limiter.js';
-import { scriptRunner } from './transport/scripts.js';
-import { connectRedis, type RedisClient } from './transport/redis-connection.js';
-import { createStreamsTransport } from './transport/streams-transport.js';
-import type { Transport } from './transport/transport.js';
+import type { Messaging } from './transport/messaging.js';
+import { openMessaging } from './transport/open-messaging.js';
 
 export interface Runtime {
   config: Readonly<Config>;
   logger: Logger;
   db: Db;
-  redis: RedisClient;
-  keys: Keys;
-  claims: ClaimStore;
-  transport: Transport;
+  /** Everything of Redis: transport, inspector, claims, tick lock, rate limits. */
+  messaging: Messaging;
   /** The summarizer for a user's LLM settings over the system default. */
   summarizerFor(settings: JobLlmSettings): Summarizer;
   /** Redis and database reachability, for /readyz. */
@@ -44,54 +36,11 @@ export async function openDatabase(config: Readonly<Config>, logger: Logger): Pr
   return db;
 }
 
-/** Redis, key names, claims and the configured transport: all that publishing or consuming needs. */
-export interface Messaging {
-  redis: RedisClient;
-  keys: Keys;
-  claims: ClaimStore;
-  transport: Transport;
-  close(): Promise<void>;
-}
-
-export async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<Messaging> {
-  const redis = await connectRedis({ url: config.redis.url, role: 'main', logger });
-  const keys = keysFor(config.channel);
-  const claims = createClaimStore({ scripts: scriptRunner(redis), keys, leaseMs: config.subscriber.jobLeaseMs, logger });
-  const transport =
-    config.transport === 'streams'
-      ? createStreamsTransport({
-          client: redis,
-          redisUrl: config.redis.url,
-          keys,
-          logger,
-          consumerName: config.instance,
-          leaseMs: config.subscriber.jobLeaseMs,
-          maxDeliveries: config.subscriber.maxDeliveries,
-        })
-      : createPubSubTransport({
-          client: redis,
-          redisUrl: config.redis.url,
-          keys,
-          logger,
-          backlog: config.subscriber.backlog,
-          maxDeliveries: config.subscriber.maxDeliveries,
-        });
-  return {
-    redis,
-    keys,
-    claims,
-    transport,
-    async close() {
-      await claims.close();
-      await transport.close();
-    },
-  };
-}
+export { openMessaging };
 
 /** Everything a process role needs. `db` is shared when given (and then not closed here). */
 export async function openRuntime(config: Readonly<Config>, logger: Logger, db?: Db): Promise<Runtime> {
   const messaging = await openMessaging(config, logger);
-  const { redis, keys, claims, transport } = messaging;
   let database: Db;
   try {
     database = db ?? (await openDatabase(config, logger));
@@ -108,9 +57,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     timeoutMs: config.llm.timeoutMs,
     maxRetries: config.llm.maxRetries,
     logger,
-    ...(config.llm.maxRpm
-      ? { rateLimiter: createRedisRateLimiter({ client: redis, key: keys.llmRate, maxPerMinute: config.llm.maxRpm }) }
-      : {}),
+    ...(config.llm.maxRpm ? { rateLimiter: messaging.rateLimiter('llm-rate', { perMinute: config.llm.maxRpm }) } : {}),
   };
   const box = secretBoxFromSetting(config.secretKey);
 
@@ -118,13 +65,10 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     config,
     logger,
     db: database,
-    redis,
-    keys,
-    claims,
-    transport,
+    messaging,
     summarizerFor: (settings) => resolveUserSummarizer(system, settings, box),
     readiness: [
-      { name: 'redis', check: () => transport.isReady() },
+      { name: 'redis', check: () => messaging.isReady() },
       {
         name: 'database',
         check: async () => {

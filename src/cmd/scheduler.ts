@@ -3,7 +3,6 @@ import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
-import { createTickLock } from '../transport/tick-lock.js';
 
 export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
   const { config } = rt;
@@ -15,7 +14,7 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
     ],
     db: rt.db,
     logger,
-    publish: (m) => rt.transport.publish(m),
-    lock: createTickLock(rt.claims),
+    publish: (m) => rt.messaging.transport.publish(m),
+    lock: rt.messaging.tickLock,
   });
 }

@@ -18,6 +18,6 @@ export async function startServerRole(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const jwtSecret = jwtSecretFor(rt.config, options.allowGeneratedJwtSecret === true);
   const server = await startApiServer({ rt: { ...rt, logger }, jwtSecret, port });
-  logger.info({ port: server.port, transport: rt.transport.kind }, 'server listening');
+  logger.info({ port: server.port, transport: rt.config.transport }, 'server listening');
   return server;
 }

@@ -1,46 +1,44 @@
-// `diary-events status`: transport, subscribers or stream state, last scheduler ticks, summaries.
+// `diary-events status`: the queue (through the transport's inspector), last scheduler ticks,
+// summaries by status.
 import type { Config } from '../config.js';
 import { lastTicks } from '../db/scheduler-ticks.js';
 import { summaryCounts } from '../db/status.js';
 import type { Logger } from '../logger.js';
 import { openDatabase, openMessaging } from '../runtime.js';
-import { pubsubStatus } from '../transport/pubsub-admin.js';
-import { streamsStatus } from '../transport/streams-admin.js';
 
 export async function printStatus(config: Readonly<Config>, logger: Logger, json: boolean): Promise<number> {
   const messaging = await openMessaging(config, logger);
-  const db = await openDatabase(config, logger);
   try {
-    const queue =
-      config.transport === 'streams'
-        ? { transport: 'streams' as const, ...(await streamsStatus(messaging.redis, messaging.keys)) }
-        : { transport: 'pubsub' as const, ...(await pubsubStatus(messaging.redis, messaging.keys)) };
-    const ticks = await lastTicks(db);
-    const summaries = await summaryCounts(db);
-    const report = { queue, scheduler: ticks, summaries };
-    if (json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const db = await openDatabase(config, logger);
+    try {
+      const queue = await messaging.inspector.status();
+      const ticks = await lastTicks(db);
+      const summaries = await summaryCounts(db);
+      const report = { queue, scheduler: ticks, summaries };
+      if (json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return 0;
+      }
+      const lines: string[] = [];
+      lines.push(`transport: ${queue.transport}`);
+      for (const [k, v] of Object.entries(queue)) {
+        if (k === 'transport' || v === null || (Array.isArray(v) && v.length === 0)) continue;
+        lines.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+      }
+      lines.push('scheduler (last tick per job):');
+      if (ticks.length === 0) lines.push('  no tick yet');
+      for (const t of ticks) {
+        lines.push(`  ${t.job}: ${t.started_at.toISOString()} found=${t.found} published=${t.published} failed=${t.failed}`);
+      }
+      lines.push('summaries:');
+      if (summaries.length === 0) lines.push('  none yet');
+      for (const s of summaries) lines.push(`  ${s.kind.padEnd(8)} ${s.status.padEnd(11)} ${s.count}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
+    } finally {
+      await db.close();
     }
-    const lines: string[] = [];
-    lines.push(`transport: ${queue.transport}`);
-    for (const [k, v] of Object.entries(queue)) {
-      if (k !== 'transport') lines.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-    }
-    lines.push('scheduler (last tick per job):');
-    if (ticks.length === 0) lines.push('  no tick yet');
-    for (const t of ticks) {
-      lines.push(
-        `  ${t.job}: ${t.started_at.toISOString()} found=${t.found} published=${t.published} failed=${t.failed}`,
-      );
-    }
-    lines.push('summaries:');
-    if (summaries.length === 0) lines.push('  none yet');
-    for (const s of summaries) lines.push(`  ${s.kind.padEnd(8)} ${s.status.padEnd(11)} ${s.count}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
   } finally {
     await messaging.close();
-    await db.close();
   }
 }

@@ -15,13 +15,13 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
   const { config } = rt;
   const runner = createJobRunner({
     db: rt.db,
-    claims: rt.claims,
+    claims: rt.messaging.claims,
     logger,
     jobTimeoutMs: config.subscriber.jobTimeoutMs,
     minChars: config.summaryMinChars,
     summarizerFor: (settings) => rt.summarizerFor(settings),
   });
-  const consumer = await rt.transport.consume(runner, {
+  const consumer = await rt.messaging.transport.consume(runner, {
     concurrency: config.subscriber.maxConcurrentJobs,
     onReject(reason, detail, raw) {
       messagesRejected.inc({ reason });
@@ -35,7 +35,7 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
     },
   });
   logger.info(
-    { transport: rt.transport.kind, channel: rt.keys.channel, concurrency: config.subscriber.maxConcurrentJobs },
+    { transport: config.transport, where: rt.messaging.where, concurrency: config.subscriber.maxConcurrentJobs },
     'subscriber listening',
   );
   return {

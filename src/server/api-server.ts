@@ -45,7 +45,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 };
 
 export interface ApiServerOptions {
-  rt: Pick<Runtime, 'config' | 'logger' | 'db' | 'redis' | 'keys' | 'transport' | 'readiness'>;
+  rt: Pick<Runtime, 'config' | 'logger' | 'db' | 'messaging' | 'readiness'>;
   jwtSecret: string;
   port: number;
   host?: string;
@@ -65,7 +65,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { config, logger, db } = rt;
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const now = options.now ?? (() => new Date());
-  const publishDeps = { db, transport: rt.transport, logger, minChars: config.summaryMinChars, now };
+  const publishDeps = { db, transport: rt.messaging.transport, logger, minChars: config.summaryMinChars, now };
 
   const routes = (router: ConnectRouter) => {
     router.service(DiaryService, diaryService(publishDeps));
@@ -86,7 +86,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         addressLimiter: createRateLimiter(limits.authPerAddress),
       }),
     );
-    router.service(AdminService, adminService({ db, redis: rt.redis, keys: rt.keys, transport: rt.transport.kind }));
+    router.service(AdminService, adminService({ db, inspector: rt.messaging.inspector }));
   };
 
   const ops = opsRoutes(rt.readiness);

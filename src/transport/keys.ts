@@ -12,10 +12,8 @@ export interface Keys {
   group: string;
   /** Claim of one job (its jobKey): who is working on it, with a lease TTL. */
   claim(jobKey: string): string;
-  /** One tick of a scheduled job per interval slot, across replicas. */
-  schedulerSlot(job: string, slot: number): string;
-  /** Token bucket of LLM_MAX_RPM. */
-  llmRate: string;
+  /** A fleet-wide token bucket, e.g. rateLimit('llm-rate') for LLM_MAX_RPM. */
+  rateLimit(name: string): string;
 }
 
 export function keysFor(channel: string): Keys {
@@ -25,7 +23,6 @@ export function keysFor(channel: string): Keys {
     dead: `${channel}:dead`,
     group: CONSUMER_GROUP,
     claim: (jobKey) => `${channel}:claim:${jobKey}`,
-    schedulerSlot: (job, slot) => `${channel}:scheduler:${job}:${slot}`,
-    llmRate: `${channel}:llm-rate`,
+    rateLimit: (name) => `${channel}:${name}`,
   };
 }

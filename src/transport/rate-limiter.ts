@@ -2,8 +2,7 @@
 // Lua script, so every subscriber process draws from the same bucket atomically.
 import { TransientJobError } from '../errors/job-errors.js';
 import { sleep } from '../clock.js';
-import type { RedisClient } from './redis-connection.js';
-import { loadScript, runScript } from './scripts.js';
+import { loadScript, type ScriptRunner } from './scripts.js';
 
 export interface RateLimiter {
   /** Resolves once a request may be sent; rejects with the signal's reason if it aborts first. */
@@ -11,10 +10,10 @@ export interface RateLimiter {
 }
 
 export interface RedisRateLimiterOptions {
-  client: RedisClient;
-  /** Redis key of the bucket (keys.ts). */
+  scripts: ScriptRunner;
+  /** Redis key of the bucket (keys.ts rateLimit). */
   key: string;
-  maxPerMinute: number;
+  perMinute: number;
   /**
    * Bucket capacity: how many requests may go at once after a quiet spell. Default: one second's
    * worth (at least 1), because providers enforce per-minute limits over shorter windows too.
@@ -25,12 +24,12 @@ export interface RedisRateLimiterOptions {
 const SCRIPT = loadScript('rate-limit');
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const { client, key, maxPerMinute } = options;
-  if (!Number.isFinite(maxPerMinute) || maxPerMinute <= 0) throw new Error('rate limiter: maxPerMinute must be a positive number');
-  const burst = Math.max(1, Math.floor(options.burst ?? maxPerMinute / 60));
-  const perMs = maxPerMinute / 60_000;
+  const { scripts, key, perMinute } = options;
+  if (!Number.isFinite(perMinute) || perMinute <= 0) throw new Error('rate limiter: perMinute must be a positive number');
+  const burst = Math.max(1, Math.floor(options.burst ?? perMinute / 60));
+  const perMs = perMinute / 60_000;
 
-  const take = async (): Promise<number> => Number(await runScript<number | string>(client, SCRIPT, [key], [perMs, burst]));
+  const take = async (): Promise<number> => Number(await scripts.run<number | string>(SCRIPT, [key], [perMs, burst]));
 
   return {
     async acquire(signal: AbortSignal): Promise<void> {

@@ -1,5 +1,6 @@
-// The one seam between the system and Redis: publishing jobs and consuming them, whatever the
-// transport (Pub/Sub or Streams). Nothing outside src/transport imports the Redis client.
+// Publishing jobs and consuming them, whatever the transport (Pub/Sub or Streams): the part of
+// the Redis seam (messaging.ts) that carries jobs. Nothing outside src/transport holds a Redis
+// client or asks which transport it has.
 import type { JobMessage, RejectReason } from '../messages.js';
 
 /** One received, valid job. */
@@ -57,12 +58,12 @@ export interface Consumer {
 }
 
 export interface Transport {
-  readonly kind: 'pubsub' | 'streams';
   /** Publishes one job; rejects when Redis did not accept it. */
   publish(message: JobMessage): Promise<void>;
   /** Starts consuming; `handler` runs for each valid delivery, at most `concurrency` at once. */
   consume(handler: DeliveryHandler, options: ConsumeOptions): Promise<Consumer>;
   /** True while connected (and, for a consumer, subscribed / reading). */
   isReady(): boolean;
+  /** Lets go of the connection it was given (which its opener closes). */
   close(): Promise<void>;
 }

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AdminService } from '../../src/gen/diary/v1/admin_pb.js';
 import { DiaryService } from '../../src/gen/diary/v1/diaries_pb.js';
+import { createLogger } from '../../src/logger.js';
 import { mintToken } from '../../src/server/tokens.js';
+import { keysFor } from '../../src/transport/keys.js';
+import { closeRedis, connectRedis } from '../../src/transport/redis-connection.js';
 import { dayOffset, JWT_SECRET, startTestApi, type TestApi } from './harness.js';
 
 async function failure(promise: Promise<unknown>): Promise<ConnectError> {
@@ -56,7 +59,7 @@ describe('pubsub', () => {
     const admin = await api.newUser({ admin: true });
     const err = await failure(api.client(AdminService, admin.token).listDeadLetters({ limit: 10 }));
     assert.equal(err.code, Code.FailedPrecondition);
-    assert.match(err.rawMessage, /no dead letters in pubsub mode/);
+    assert.match(err.rawMessage, /no dead letters with QUEUE_TRANSPORT=pubsub/);
     assert.equal((await failure(api.client(AdminService, admin.token).replayDeadLetters({ all: true }))).code, Code.FailedPrecondition);
   });
 });
@@ -71,7 +74,8 @@ describe('streams', () => {
   test('overview of the stream, list and replay of dead letters', async () => {
     const admin = await api.newUser({ admin: true });
     const client = api.client(AdminService, admin.token);
-    const { redis, keys } = api.rt;
+    const redis = await connectRedis({ url: api.config.redis.url, role: 'test', logger: createLogger({ level: 'silent' }) });
+    const keys = keysFor(api.config.channel);
     const data = JSON.stringify({ type: 'daily_summary', user_id: admin.id, date: dayOffset(-1), attempt: 5 });
     const id = (await redis.sendCommand([
       'XADD', keys.dead, '*', 'data', data, 'error', 'LLM timed out', 'deliveries', '5', 'failed_at', new Date().toISOString(), 'original_id', '1-0',
@@ -95,5 +99,6 @@ describe('streams', () => {
     const after = await client.getOverview({});
     assert.equal(after.deadLetters, 0n);
     assert.equal(after.streamLength, before + 1n);
+    await closeRedis(redis);
   });
 });

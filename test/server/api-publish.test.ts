@@ -171,7 +171,7 @@ describe('Redis down during a save', () => {
     assert.equal((await api.client(DiaryService, user.token).getDiary({ date })).diary?.content, LONG);
 
     await redis.start();
-    await eventually(async () => (api.rt.transport.isReady() ? true : undefined), 20_000, 'redis reconnect');
+    await eventually(async () => (api.rt.messaging.isReady() ? true : undefined), 20_000, 'redis reconnect');
     const tap = await listen(redis.url, api.config.channel);
     const sub = await startSubscriber(api.rt, logger);
     try {

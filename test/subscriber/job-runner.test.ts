@@ -14,7 +14,7 @@ import { createClaimStore, type ClaimStore } from '../../src/transport/claim-sto
 import { keysFor } from '../../src/transport/keys.js';
 import { closeRedis, connectRedis } from '../../src/transport/redis-connection.js';
 import { scriptRunner } from '../../src/transport/scripts.js';
-import { createStreamsTransport } from '../../src/transport/streams-transport.js';
+import { createStreamsTransport } from '../../src/transport/streams/streams-transport.js';
 import type { Delivery, Settlement } from '../../src/transport/transport.js';
 import type { Db } from '../../src/db/db.js';
 import { FakeClaimScripts } from '../helpers/fake-claim-scripts.js';

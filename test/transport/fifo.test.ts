@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Fifo } from '../../src/transport/fifo.js';
+import { Fifo } from '../../src/transport/pubsub/fifo.js';
 
 test('Fifo behaves like an array used as a queue', () => {
   fc.assert(

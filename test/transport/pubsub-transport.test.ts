@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { dailyMessage } from '../../src/messages.js';
 import { messagesShed } from '../../src/metrics.js';
 import { keysFor } from '../../src/transport/keys.js';
-import { createPubSubTransport } from '../../src/transport/pubsub-transport.js';
+import { createPubSubTransport } from '../../src/transport/pubsub/pubsub-transport.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import type { Delivery, GiveUp, Settlement, Transport } from '../../src/transport/transport.js';
 import { counterValue } from '../helpers/log-capture.js';

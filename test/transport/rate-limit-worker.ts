@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 import { createLogger } from '../../src/logger.js';
 import { connectRedis } from '../../src/transport/redis-connection.js';
 import { createRedisRateLimiter } from '../../src/transport/rate-limiter.js';
+import { scriptRunner } from '../../src/transport/scripts.js';
 
 const [url, key, rpm, burst, count] = process.argv.slice(2);
 const client = await connectRedis({ url: url as string, role: 'worker', logger: createLogger({ level: 'silent' }) });
-const limiter = createRedisRateLimiter({ client, key: key as string, maxPerMinute: Number(rpm), burst: Number(burst) });
+const limiter = createRedisRateLimiter({ scripts: scriptRunner(client), key: key as string, perMinute: Number(rpm), burst: Number(burst) });
 process.stdout.write('ready\n');
 const rl = createInterface({ input: process.stdin });
 await new Promise<void>((resolve) => rl.once('line', () => resolve()));

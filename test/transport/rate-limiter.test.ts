@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/logger.js';
 import { connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import { createRedisRateLimiter } from '../../src/transport/rate-limiter.js';
+import { scriptRunner } from '../../src/transport/scripts.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test:rate-limit:${randomUUID()}`;
@@ -54,7 +55,7 @@ describe('redis rate limiter', () => {
     const worker = startWorker(key, rpm, 1, 10);
     try {
       await worker.ready;
-      const local = createRedisRateLimiter({ client: a, key, maxPerMinute: rpm, burst: 1 });
+      const local = createRedisRateLimiter({ scripts: scriptRunner(a), key, perMinute: rpm, burst: 1 });
       worker.go();
       const mine: number[] = [];
       const signal = new AbortController().signal;
@@ -80,8 +81,8 @@ describe('redis rate limiter', () => {
 
   it('two limiter instances on separate connections share the bucket and the burst', async () => {
     const key = `${PREFIX}:two-connections`;
-    const la = createRedisRateLimiter({ client: a, key, maxPerMinute: 600, burst: 3 }); // 10/s
-    const lb = createRedisRateLimiter({ client: b, key, maxPerMinute: 600, burst: 3 });
+    const la = createRedisRateLimiter({ scripts: scriptRunner(a), key, perMinute: 600, burst: 3 }); // 10/s
+    const lb = createRedisRateLimiter({ scripts: scriptRunner(b), key, perMinute: 600, burst: 3 });
     const signal = new AbortController().signal;
     const t0 = Date.now();
     // Burst of 3 is immediate, the next 4 need 4 × 100 ms.
@@ -95,7 +96,7 @@ describe('redis rate limiter', () => {
 
   it('a waiting acquire rejects promptly with the abort reason', async () => {
     const key = `${PREFIX}:abort`;
-    const limiter = createRedisRateLimiter({ client: a, key, maxPerMinute: 1, burst: 1 }); // one per minute
+    const limiter = createRedisRateLimiter({ scripts: scriptRunner(a), key, perMinute: 1, burst: 1 }); // one per minute
     await limiter.acquire(new AbortController().signal);
     const ac = new AbortController();
     const reason = new Error('job aborted');
@@ -107,12 +108,12 @@ describe('redis rate limiter', () => {
 
   it('the bucket expires when idle instead of lingering in Redis', async () => {
     const key = `${PREFIX}:ttl`;
-    await createRedisRateLimiter({ client: a, key, maxPerMinute: 600 }).acquire(new AbortController().signal);
+    await createRedisRateLimiter({ scripts: scriptRunner(a), key, perMinute: 600 }).acquire(new AbortController().signal);
     const ttl = await a.pTTL(key);
     assert.ok(ttl > 0 && ttl <= 11_000, `pttl ${ttl}`);
   });
 
   it('rejects a non-positive rate', () => {
-    assert.throws(() => createRedisRateLimiter({ client: a, key: `${PREFIX}:bad`, maxPerMinute: 0 }), /positive/);
+    assert.throws(() => createRedisRateLimiter({ scripts: scriptRunner(a), key: `${PREFIX}:bad`, perMinute: 0 }), /positive/);
   });
 });

@@ -6,8 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/logger.js';
 import { keysFor, type Keys } from '../../src/transport/keys.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
-import { dlqList, dlqPurge, dlqReplay, replayData, streamsStatus } from '../../src/transport/streams-admin.js';
-import { ackEntries, deadLetter, detectFeatures, ensureGroup } from '../../src/transport/streams-commands.js';
+import { dlqList, dlqPurge, dlqReplay, replayData, streamsStatus } from '../../src/transport/streams/streams-inspector.js';
+import { ackEntries, deadLetter, detectFeatures, ensureGroup } from '../../src/transport/streams/stream-commands.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
 const logger = createLogger({ level: 'silent' });

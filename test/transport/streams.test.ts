@@ -10,9 +10,9 @@ import { createLogger } from '../../src/logger.js';
 import { dailyMessage, type RejectReason } from '../../src/messages.js';
 import { keysFor, type Keys } from '../../src/transport/keys.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
-import { dlqList, dlqReplay } from '../../src/transport/streams-admin.js';
-import { fieldMap } from '../../src/transport/streams-commands.js';
-import { createStreamsTransport, type StreamsTransportOptions } from '../../src/transport/streams-transport.js';
+import { dlqList, dlqReplay } from '../../src/transport/streams/streams-inspector.js';
+import { fieldMap } from '../../src/transport/streams/stream-commands.js';
+import { createStreamsTransport, type StreamsTransportOptions } from '../../src/transport/streams/streams-transport.js';
 import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from '../../src/transport/transport.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 

@@ -1,6 +1,6 @@
-// AdminService: the operations dashboard's data — queue state from Redis (through the transport's
-// admin modules), scheduler ticks and summaries by status from the database, this process's job
-// counters from its Prometheus registry, and dead letters (streams only).
+// AdminService: the operations dashboard's data — queue state and dead letters through the
+// transport's inspector, scheduler ticks and summaries by status from the database, and this
+// process's job counters from its Prometheus registry.
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
@@ -18,18 +18,13 @@ import {
   OverviewSchema,
 } from '../../gen/diary/v1/admin_pb.js';
 import { jobsInFlight, jobsProcessed, messagesRejected } from '../../metrics.js';
-import type { Keys } from '../../transport/keys.js';
-import { pubsubStatus } from '../../transport/pubsub-admin.js';
-import type { RedisClient } from '../../transport/redis-connection.js';
-import { dlqList, dlqReplay, streamsStatus } from '../../transport/streams-admin.js';
+import { NoDeadLettersError, type DeadLetterStore, type Inspector } from '../../transport/inspector.js';
 import { requireAdmin } from '../auth.js';
 import { invalid } from '../validate.js';
 
 export interface AdminServiceDeps {
   db: Db;
-  redis: RedisClient;
-  keys: Keys;
-  transport: 'pubsub' | 'streams';
+  inspector: Inspector;
 }
 
 const PROCESSED = new Set(['done', 'current']);
@@ -44,16 +39,34 @@ async function sum(metric: { get(): Promise<{ values: Array<{ value: number; lab
 const IDS_MAX = 1000;
 
 export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
-  const streamsOnly = () => {
-    if (deps.transport !== 'streams') throw new ConnectError('no dead letters in pubsub mode (QUEUE_TRANSPORT=pubsub)', Code.FailedPrecondition);
+  const deadLetters = (): DeadLetterStore => {
+    try {
+      return deps.inspector.deadLetters();
+    } catch (err) {
+      if (err instanceof NoDeadLettersError) throw new ConnectError(err.message, Code.FailedPrecondition);
+      throw err;
+    }
   };
 
   return {
     async getOverview(_req, ctx) {
       requireAdmin(ctx);
-      const [ticks, counts, throughput] = await Promise.all([lastTicks(deps.db), summaryCounts(deps.db), throughputLastHour(deps.db)]);
+      const [ticks, counts, throughput, queue] = await Promise.all([
+        lastTicks(deps.db),
+        summaryCounts(deps.db),
+        throughputLastHour(deps.db),
+        deps.inspector.status(),
+      ]);
       const overview: MessageInitShape<typeof OverviewSchema> = {
-        transport: deps.transport,
+        transport: queue.transport,
+        subscribers: queue.consumers,
+        streamLength: BigInt(queue.depth ?? 0),
+        pending: BigInt(queue.pending ?? 0),
+        oldestPendingMs: BigInt(queue.oldestPendingAgeMs ?? 0),
+        deadLetters: BigInt(queue.deadLetters ?? 0),
+        pendingEntries: queue.pendingPerConsumer.map((c) =>
+          create(PendingEntrySchema, { consumer: c.name, pending: BigInt(c.pending), idleMs: BigInt(c.idleMs) }),
+        ),
         ticks: ticks.map((t) =>
           create(SchedulerTickSchema, { job: t.job, startedAt: timestampFromDate(t.started_at), found: t.found, published: t.published, failed: t.failed }),
         ),
@@ -67,29 +80,13 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
         rejectedTotal: BigInt(await sum(messagesRejected)),
         inFlight: BigInt(await sum(jobsInFlight)),
       };
-      if (deps.transport === 'streams') {
-        const s = await streamsStatus(deps.redis, deps.keys);
-        Object.assign(overview, {
-          subscribers: s.consumers,
-          streamLength: BigInt(s.length),
-          pending: BigInt(s.pending),
-          oldestPendingMs: BigInt(s.oldestPendingAgeMs ?? 0),
-          deadLetters: BigInt(s.deadLetters),
-          pendingEntries: s.pendingPerConsumer.map((c) =>
-            create(PendingEntrySchema, { consumer: c.name, pending: BigInt(c.pending), idleMs: BigInt(c.idleMs) }),
-          ),
-        });
-      } else {
-        overview.subscribers = (await pubsubStatus(deps.redis, deps.keys)).subscribers;
-      }
       return overview;
     },
 
     async listDeadLetters(req, ctx) {
       requireAdmin(ctx);
-      streamsOnly();
       const limit = req.limit <= 0 ? 100 : Math.min(req.limit, 1000);
-      const entries = await dlqList(deps.redis, deps.keys, limit);
+      const entries = await deadLetters().list(limit);
       return {
         entries: entries.map((e) => {
           const failedAt = new Date(e.failedAt);
@@ -106,11 +103,11 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
 
     async replayDeadLetters(req, ctx) {
       requireAdmin(ctx);
-      streamsOnly();
+      const store = deadLetters();
       if (req.all === (req.ids.length > 0)) throw invalid('set either ids or all');
       if (req.ids.length > IDS_MAX) throw invalid(`at most ${IDS_MAX} ids at once`);
       if (req.ids.some((id) => !/^\d+-\d+$/.test(id))) throw invalid('ids must be stream entry ids such as 1700000000000-0');
-      return { replayed: await dlqReplay(deps.redis, deps.keys, req.all ? 'all' : req.ids) };
+      return { replayed: await store.replay(req.all ? 'all' : req.ids) };
     },
   };
 }

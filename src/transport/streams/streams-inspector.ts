@@ -1,15 +1,10 @@
-// Inspection and dead-letter operations on the streams transport, for `diary-events status` and
-// `diary-events dlq list | replay | purge` (and the janitor's metrics).
-import type { Keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
-import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './streams-commands.js';
-
-export interface ConsumerStatus {
-  name: string;
-  pending: number;
-  /** Since the consumer last read or claimed. */
-  idleMs: number;
-}
+// The queue as the streams transport has it — the stream, its group, pending entries and the
+// dead-letter stream — for `diary-events status`, the dashboard, `dlq list | replay | purge` and
+// the janitor's metrics.
+import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
+import type { Keys } from '../keys.js';
+import type { RedisClient } from '../redis-connection.js';
+import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
 export interface GroupStatus {
   name: string;
@@ -32,17 +27,6 @@ export interface StreamsStatus {
   deadLetters: number;
   /** Consumers of the subscribers' group. */
   consumers: number;
-}
-
-export interface DeadLetter {
-  id: string;
-  data: string;
-  error: string;
-  deliveries: number;
-  /** ISO time it was dead-lettered. */
-  failedAt: string;
-  /** Its id in the job stream. */
-  originalId: string;
 }
 
 async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
@@ -168,4 +152,29 @@ export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly s
 export async function dlqPurge(client: RedisClient, keys: Keys): Promise<number> {
   const [count] = await client.multi().addCommand(['XLEN', keys.dead]).addCommand(['DEL', keys.dead]).exec();
   return asNumber(count);
+}
+
+export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
+  const store = {
+    list: (limit: number) => dlqList(client, keys, limit),
+    replay: (ids: readonly string[] | 'all') => dlqReplay(client, keys, ids),
+    purge: () => dlqPurge(client, keys),
+  };
+  return {
+    async status() {
+      const s = await streamsStatus(client, keys);
+      return {
+        transport: 'streams',
+        where: [keys.stream],
+        consumers: s.consumers,
+        depth: s.length,
+        pending: s.pending,
+        pendingPerConsumer: s.pendingPerConsumer,
+        oldestPendingAgeMs: s.oldestPendingAgeMs,
+        oldestPendingIdleMs: s.oldestPendingIdleMs,
+        deadLetters: s.deadLetters,
+      };
+    },
+    deadLetters: () => store,
+  };
 }

@@ -4,18 +4,18 @@
 // Backpressure: Redis disconnects a subscriber whose output buffer passes its limit (32 MB by
 // default) and everything buffered is lost. So the socket is always drained into a bounded
 // in-process backlog; beyond it messages are shed (counted), to be republished by the next tick.
-import type { Logger } from '../logger.js';
-import { parseMessage, toWire, type JobMessage } from '../messages.js';
-import { messagesShed } from '../metrics.js';
-import type { Keys } from './keys.js';
-import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisClient } from './redis-connection.js';
-import { settledWithin } from '../timeout.js';
-import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from './transport.js';
-import { createWorkPool } from './work-pool.js';
+import type { Logger } from '../../logger.js';
+import { parseMessage, toWire, type JobMessage } from '../../messages.js';
+import { messagesShed } from '../../metrics.js';
+import type { Keys } from '../keys.js';
+import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisClient } from '../redis-connection.js';
+import { settledWithin } from '../../timeout.js';
+import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from '../transport.js';
+import { createWorkPool } from '../work-pool.js';
 import { Fifo } from './fifo.js';
 
 export interface PubSubTransportOptions {
-  /** Publishing connection (shared with claims and the rate limiter). */
+  /** Publishing connection (shared with claims and the rate limiter; its opener closes it). */
   client: RedisClient;
   redisUrl: string;
   keys: Keys;
@@ -35,7 +35,6 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
   let localIds = 0;
 
   return {
-    kind: 'pubsub',
     async publish(message: JobMessage) {
       await client.publish(keys.channel, toWire(message));
     },
@@ -130,7 +129,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
       };
     },
     async close() {
-      await closeRedis(client);
+      // The publishing connection is its opener's to close.
     },
   };
 }

@@ -1,8 +1,8 @@
 // Every Redis command of the Streams transport and its admin, with replies parsed into plain
 // values: the consume loop, the janitor and the CLI never read raw Redis replies themselves.
-import type { Keys } from './keys.js';
-import type { RedisClient } from './redis-connection.js';
-import { loadScript, runScript } from './scripts.js';
+import type { Keys } from '../keys.js';
+import type { RedisClient } from '../redis-connection.js';
+import { loadScript, runScript } from '../scripts.js';
 
 const CLAIM_OWN = loadScript('stream-claim-own');
 const RENEW_LEASES = loadScript('stream-renew-leases');
