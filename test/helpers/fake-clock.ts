@@ -8,9 +8,12 @@ interface Pending {
   fn: () => void;
 }
 
-/** Lets every queued continuation (and I/O callbacks due now) run. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/**
+ * Lets queued continuations run: several event-loop turns, because work that batches by turn
+ * (coalesce.ts) hands on from one turn to the next.
+ */
+export async function settle(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 export class FakeClock implements Clock {

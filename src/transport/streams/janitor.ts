@@ -1,0 +1,64 @@
+// Periodic upkeep of the job stream while a subscriber consumes it: queue metrics, trimming of
+// entries every group has acknowledged, and removal of consumers whose process is gone.
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../logger.js';
+import { deadLetters, streamLength, streamOldestPending, streamPending } from '../../metrics.js';
+import { periodic } from '../../periodic.js';
+import type { Keys } from '../keys.js';
+import type { RedisClient } from '../redis-connection.js';
+import { errorMessage, reapIdleConsumers, trimAcknowledged } from './stream-commands.js';
+import { streamsStatus } from './streams-inspector.js';
+import type { ThrottledWarn } from './throttled-warn.js';
+
+export interface StreamsJanitorOptions {
+  client: RedisClient;
+  keys: Keys;
+  logger: Logger;
+  clock: Clock;
+  warn: ThrottledWarn;
+  /** This subscriber's consumer name: never reaped by itself. */
+  consumerName: string;
+  /** Trimming starts once the stream is longer than this. */
+  maxLen: number;
+  /** Consumers with nothing pending and idle this long are removed. */
+  consumerIdleMs: number;
+  /** Period of one round. */
+  everyMs: number;
+}
+
+export interface StreamsJanitor {
+  /** Starts the rounds, the first one now. */
+  start(): void;
+  /** Stops the rounds and waits (bounded) for a running one. */
+  stop(): Promise<void>;
+}
+
+export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJanitor {
+  const { client, keys, logger } = options;
+
+  async function round(): Promise<void> {
+    try {
+      const trimmed = await trimAcknowledged(client, keys, options.maxLen);
+      if (trimmed > 0) logger.debug({ trimmed }, 'stream trimmed');
+      const reaped = await reapIdleConsumers(client, keys, options.consumerName, options.consumerIdleMs);
+      if (reaped.length > 0) logger.info({ consumers: reaped }, 'removed idle stream consumers');
+      const s = await streamsStatus(client, keys);
+      streamLength.set(s.length);
+      streamPending.set(s.pending);
+      streamOldestPending.set((s.oldestPendingIdleMs ?? 0) / 1000);
+      deadLetters.set(s.deadLetters);
+    } catch (err) {
+      // Redis away or the group missing: the reader recovers that; say so once in a while only.
+      options.warn('maintenance', { err: errorMessage(err) }, 'stream maintenance failed; retrying');
+    }
+  }
+
+  const timer = periodic(options.everyMs, round, options.clock);
+  return {
+    start() {
+      timer.start();
+      void timer.runNow();
+    },
+    stop: () => timer.stop(),
+  };
+}

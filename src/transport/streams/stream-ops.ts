@@ -1,0 +1,93 @@
+// Everything one subscriber asks of the job stream, bound to its connections, its keys and its
+// consumer name: the consumer's parts see only this, so unit tests give them an in-memory stream
+// (test/helpers/fake-stream.ts) and a simulated clock.
+import type { Keys } from '../keys.js';
+import type { RedisClient } from '../redis-connection.js';
+import {
+  ackAndDelete,
+  ackEntries,
+  autoClaim,
+  claimOwn,
+  deadLetter,
+  ensureGroup,
+  ownPendingIds,
+  readNew,
+  renewLeases,
+  type AutoClaimResult,
+  type DeadLetterInput,
+  type OwnClaim,
+  type StreamEntry,
+  type StreamFeatures,
+} from './stream-commands.js';
+
+export interface StreamOps {
+  /** The consumer name entries are delivered to. */
+  readonly consumer: string;
+  /** Up to `count` never-delivered entries, waiting at most the read block time (reader connection). */
+  readNew(count: number): Promise<StreamEntry[]>;
+  /** Asks Redis to end a blocked readNew now (CLIENT UNBLOCK). */
+  unblockRead(): void;
+  /** Drops the reader's connection: a blocked readNew rejects at once. */
+  abortRead(): void;
+  /** The reader's connection is up. */
+  readerReady(): boolean;
+  /** Ids pending for this consumer, oldest first. */
+  ownPending(count: number): Promise<string[]>;
+  /** Takes this consumer's own pending entries back (bumping their delivery counts). */
+  claimOwn(ids: readonly string[]): Promise<OwnClaim[]>;
+  /** Renews the leases of `ids`; answers the ids no longer this consumer's. */
+  renewLeases(ids: readonly string[]): Promise<string[]>;
+  /** Takes over entries idle longer than `minIdleMs`. */
+  autoClaim(minIdleMs: number, cursor: string, count: number): Promise<AutoClaimResult>;
+  ack(ids: readonly string[]): Promise<void>;
+  /** Acknowledges and deletes entries that must never be delivered again (malformed). */
+  drop(ids: readonly string[]): Promise<void>;
+  /** Moves an entry this consumer owns to the dead letters; false when it is no longer ours. */
+  deadLetter(input: DeadLetterInput): Promise<boolean>;
+  /** Creates the group again (Redis lost its data). */
+  ensureGroup(): Promise<void>;
+}
+
+export interface RedisStreamOpsOptions {
+  /** Every non-blocking command. */
+  client: RedisClient;
+  /** The blocking XREADGROUP's own connection. */
+  reader: RedisClient;
+  keys: Keys;
+  consumer: string;
+  features: StreamFeatures;
+  blockMs: number;
+}
+
+export function redisStreamOps(options: RedisStreamOpsOptions): StreamOps {
+  const { client, reader, keys, consumer, blockMs } = options;
+  let features = options.features;
+  let readerId: string | undefined;
+  return {
+    consumer,
+    async readNew(count) {
+      try {
+        readerId ??= String(await reader.sendCommand(['CLIENT', 'ID']));
+        return await readNew(reader, keys, consumer, count, blockMs);
+      } catch (err) {
+        readerId = undefined; // a new connection gets a new id
+        throw err;
+      }
+    },
+    unblockRead() {
+      if (readerId) client.sendCommand(['CLIENT', 'UNBLOCK', readerId]).catch(() => {});
+    },
+    abortRead: () => reader.destroy(),
+    readerReady: () => reader.isReady,
+    ownPending: (count) => ownPendingIds(client, keys, consumer, count),
+    claimOwn: (ids) => claimOwn(client, keys, consumer, ids),
+    renewLeases: (ids) => renewLeases(client, keys, consumer, ids),
+    autoClaim: (minIdleMs, cursor, count) => autoClaim(client, keys, consumer, minIdleMs, cursor, count),
+    async ack(ids) {
+      features = await ackEntries(client, keys, ids, features);
+    },
+    drop: (ids) => ackAndDelete(client, keys, ids),
+    deadLetter: (input) => deadLetter(client, keys, consumer, input),
+    ensureGroup: () => ensureGroup(client, keys),
+  };
+}

@@ -1,0 +1,117 @@
+// The ADR's "future consideration", delivered: the same JSON as Pub/Sub in field `data` of a Redis
+// stream read by one consumer group. At-least-once: an entry is acknowledged only once its handler
+// settled it, a dead subscriber's entries are taken over when their lease lapses, failures are
+// retried and, after maxDeliveries, moved to the dead-letter stream (guarantee 6).
+//
+// Publishing and the non-blocking commands share the connection it is given (and never close: its
+// opener does); the consumer reads on a connection of its own, opened by consume() and closed by
+// the consumer's stop, because XREADGROUP BLOCK would hold up every command queued behind it.
+import type { Logger } from '../../logger.js';
+import { toWire, type JobMessage } from '../../messages.js';
+import type { Keys } from '../keys.js';
+import { closeRedis, connectRedis, type RedisClient } from '../redis-connection.js';
+import type { ConsumeOptions, Consumer, DeliveryHandler, Transport } from '../transport.js';
+import { systemClock } from '../../clock.js';
+import { createStreamsJanitor } from './janitor.js';
+import { addEntry, detectFeatures, ensureGroup } from './stream-commands.js';
+import { throttledWarn } from './throttled-warn.js';
+import { startStreamsConsumer, type StreamsConsumer } from './streams-consumer.js';
+import { redisStreamOps } from './stream-ops.js';
+
+export interface StreamsTransportOptions {
+  /** Shared connection: publishing, acks, leases (and the caller's claims and limiter). */
+  client: RedisClient;
+  /** For the consumer's own blocking-read connection. */
+  redisUrl: string;
+  keys: Keys;
+  logger: Logger;
+  /** Unique and stable for the process's lifetime: host-pid-starttime. */
+  consumerName: string;
+  /** JOB_LEASE: an entry not renewed for this long is taken over by another subscriber. */
+  leaseMs: number;
+  /** MAX_DELIVERIES: deliveries before an entry is dead-lettered. */
+  maxDeliveries: number;
+  /** Trimming of acknowledged entries starts beyond this length. @defaultValue 100_000 */
+  maxLen?: number;
+  /** How long one XREADGROUP blocks waiting for entries. @defaultValue 2000 */
+  blockMs?: number;
+  /** Lease renewal period. @defaultValue leaseMs / 3 */
+  renewEveryMs?: number;
+  /** Period of the recoverer's XAUTOCLAIM. @defaultValue leaseMs / 2 */
+  recoverEveryMs?: number;
+  /** Period of metrics, trimming and consumer reaping. @defaultValue 5000 */
+  maintenanceEveryMs?: number;
+  /** Consumers with nothing pending and idle this long are removed. @defaultValue 10 × leaseMs */
+  consumerIdleMs?: number;
+}
+
+export function createStreamsTransport(options: StreamsTransportOptions): Transport {
+  const { client, keys, logger } = options;
+  let group: Promise<void> | undefined;
+  let consumer: StreamsConsumer | undefined;
+
+  // Once per connection: after a reconnect Redis may have restarted without its data.
+  const groupReady = () =>
+    (group ??= ensureGroup(client, keys).catch((err: unknown) => {
+      group = undefined;
+      throw err;
+    }));
+  const onReconnect = () => {
+    group = undefined;
+  };
+  client.on('ready', onReconnect);
+
+  return {
+    async publish(message: JobMessage) {
+      await groupReady();
+      await addEntry(client, keys, toWire(message));
+    },
+    isReady: () => client.isReady && (consumer === undefined || consumer.ready()),
+    async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
+      if (consumer) throw new Error('this streams transport is already consuming (one consumer name per process)');
+      const reader = await connectRedis({ url: options.redisUrl, role: 'stream-reader', logger });
+      try {
+        await groupReady();
+        const features = await detectFeatures(client);
+        const { leaseMs } = options;
+        const ops = redisStreamOps({ client, reader, keys, consumer: options.consumerName, features, blockMs: options.blockMs ?? 2000 });
+        const janitor = createStreamsJanitor({
+          client,
+          keys,
+          logger,
+          clock: systemClock,
+          warn: throttledWarn(logger),
+          consumerName: options.consumerName,
+          maxLen: options.maxLen ?? 100_000,
+          consumerIdleMs: options.consumerIdleMs ?? 10 * leaseMs,
+          everyMs: options.maintenanceEveryMs ?? 5000,
+        });
+        const started = startStreamsConsumer(handler, opts, {
+          ops,
+          janitor,
+          logger,
+          leaseMs,
+          maxDeliveries: options.maxDeliveries,
+          renewEveryMs: options.renewEveryMs ?? Math.max(10, Math.floor(leaseMs / 3)),
+          recoverEveryMs: options.recoverEveryMs ?? Math.max(10, Math.floor(leaseMs / 2)),
+        });
+        consumer = started;
+        logger.info({ consumer: options.consumerName, group: keys.group, stream: keys.stream, features }, 'consuming the job stream');
+        return {
+          inFlight: () => started.inFlight(),
+          async stop(graceMs: number) {
+            await started.stop(graceMs);
+            await closeRedis(reader);
+            if (consumer === started) consumer = undefined;
+          },
+        };
+      } catch (err) {
+        await closeRedis(reader);
+        throw err;
+      }
+    },
+    async close() {
+      client.off('ready', onReconnect);
+    },
+  };
+}
