@@ -1,0 +1,137 @@
+// A real Redis Cluster for a test: six `redis-server --cluster-enabled yes` on free ports in a
+// temporary directory (three masters, three replicas, a short cluster-node-timeout so a failover
+// takes seconds), joined with `redis-cli --cluster create`. Nodes can be SIGKILLed and restarted.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realClockEnv } from './clock.js';
+import { freePort } from './redis-server.js';
+
+export interface ClusterNode {
+  port: number;
+  dir: string;
+  proc: ChildProcess | undefined;
+}
+
+export interface RedisCluster {
+  nodes: ClusterNode[];
+  /** `127.0.0.1:port` of every node, for REDIS_CLUSTER_NODES. */
+  seeds: string;
+  /** Runs redis-cli against one node (first by default) and returns its stdout. */
+  cli(args: string[], port?: number): string;
+  /** Ports of the nodes that are masters now. */
+  masters(): number[];
+  /** SIGKILLs a node. */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again (it rejoins from its nodes.conf). */
+  restart(port: number): Promise<void>;
+  /** Waits until every running node reports cluster_state:ok and every slot is served. */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface RedisClusterOptions {
+  /** @defaultValue 1000 */
+  nodeTimeoutMs?: number;
+  /** AOF on every node. @defaultValue true */
+  appendonly?: boolean;
+  /** @defaultValue 'everysec' */
+  appendfsync?: 'always' | 'everysec' | 'no';
+}
+
+function redisCli(args: string[], port: number): string {
+  const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { encoding: 'utf8', env: realClockEnv() });
+  return r.stdout ?? '';
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`redis cluster: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const root = mkdtempSync(join(tmpdir(), 'diary-cluster-'));
+  const nodes: ClusterNode[] = [];
+  for (let i = 0; i < 6; i++) {
+    const port = await freePort();
+    const dir = join(root, String(port));
+    mkdirSync(dir);
+    nodes.push({ port, dir, proc: undefined });
+  }
+  const start = async (node: ClusterNode) => {
+    node.proc = spawn(
+      'redis-server',
+      [
+        '--port', String(node.port), '--bind', '127.0.0.1', '--dir', node.dir, '--save', '',
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
+        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
+        '--appendonly', options.appendonly === false ? 'no' : 'yes',
+        '--appendfsync', options.appendfsync ?? 'everysec',
+      ],
+      { stdio: 'ignore', env: realClockEnv() },
+    );
+    await waitFor(`node ${node.port}`, () => redisCli(['PING'], node.port).trim() === 'PONG', 10_000);
+  };
+  const running = () => nodes.filter((n) => n.proc && n.proc.exitCode === null && n.proc.signalCode === null);
+  const cluster: RedisCluster = {
+    nodes,
+    seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+    cli: (args, port = (running()[0] ?? nodes[0] as ClusterNode).port) => redisCli(args, port),
+    masters() {
+      return running()
+        .filter((n) => /role:master/.test(redisCli(['INFO', 'replication'], n.port)))
+        .map((n) => n.port);
+    },
+    async kill(port) {
+      const node = nodes.find((n) => n.port === port);
+      const p = node?.proc;
+      if (!node || !p || p.exitCode !== null || p.signalCode !== null) return;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await exited;
+      node.proc = undefined;
+    },
+    async restart(port) {
+      const node = nodes.find((n) => n.port === port);
+      if (node && !node.proc) await start(node);
+    },
+    async waitHealthy(timeoutMs = 30_000) {
+      await waitFor(
+        'cluster_state:ok on every node',
+        () => running().every((n) => {
+          const info = redisCli(['CLUSTER', 'INFO'], n.port);
+          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info);
+        }),
+        timeoutMs,
+      );
+    },
+    async destroy() {
+      for (const n of nodes) await cluster.kill(n.port);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const n of nodes) await start(n);
+    const create = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { encoding: 'utf8', env: realClockEnv() },
+    );
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    await cluster.waitHealthy();
+    // Replicas must have synced before a test kills a master.
+    await waitFor(
+      'replicas in sync',
+      () => running().filter((n) => /role:slave/.test(redisCli(['INFO', 'replication'], n.port))).every((n) => /master_link_status:up/.test(redisCli(['INFO', 'replication'], n.port))),
+      30_000,
+    );
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
+  return cluster;
+}
