@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { createLogger } from '../../../src/logger.js';
 import { dailyMessage, toWire } from '../../../src/messages.js';
 import { startStreamsConsumer, type StreamsConsumer } from '../../../src/transport/streams/streams-consumer.js';
-import type { ConsumeOptions, Delivery, DeliveryHandler, GiveUp, Settlement } from '../../../src/transport/transport.js';
+import type { ConsumeOptions, DeliveryHandler, GiveUp, Settlement } from '../../../src/transport/transport.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { FakeStream } from '../../helpers/fake-stream.js';
 
