@@ -60,5 +60,5 @@ async function pgDump(args: string[]): Promise<string> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const schema = await dumpSchema();
   writeFileSync(SCHEMA_FILE, schema);
-  console.log(`wrote ${SCHEMA_FILE} (${schema.length} bytes)`);
+  console.log(`wrote ${SCHEMA_FILE} (${Buffer.byteLength(schema)} bytes)`);
 }
