@@ -10,17 +10,21 @@ export interface AccountRow {
   password_hash: string | null;
 }
 
-const COLUMNS = 'id::text, email, name, timezone, is_admin, password_hash';
-
 /** Index: users primary key. */
 export async function findAccount(db: Queryable, id: string): Promise<AccountRow | undefined> {
-  const [row] = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+  const [row] = await db.query<AccountRow>(
+    'SELECT id::text, email, name, timezone, is_admin, password_hash FROM users WHERE id = $1',
+    [id],
+  );
   return row;
 }
 
 /** Emails are stored lower-cased (see normalizeEmail), so this is an exact lookup. Index: users.email unique. */
 export async function findAccountByEmail(db: Queryable, email: string): Promise<AccountRow | undefined> {
-  const [row] = await db.query<AccountRow>(`SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
+  const [row] = await db.query<AccountRow>(
+    'SELECT id::text, email, name, timezone, is_admin, password_hash FROM users WHERE email = $1',
+    [email],
+  );
   return row;
 }
 
@@ -32,7 +36,7 @@ export async function createAccount(
   const [row] = await db.query<AccountRow>(
     `INSERT INTO users (email, name, timezone, password_hash) VALUES ($1, $2, $3, $4)
      ON CONFLICT (email) DO NOTHING
-     RETURNING ${COLUMNS}`,
+     RETURNING id::text, email, name, timezone, is_admin, password_hash`,
     [account.email, account.name, account.timezone, account.passwordHash],
   );
   return row;

@@ -10,32 +10,25 @@ export interface DiaryRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id::text, user_id::text, date::text AS date, content, created_at, updated_at';
-
-/** Creates or replaces the entry of a date. */
+/** Creates or replaces the entry of a date. Upsert on diaries (user_id, date). */
 export async function saveDiary(db: Queryable, userId: string, date: string, content: string): Promise<DiaryRow> {
   const [row] = await db.query<DiaryRow>(
     `INSERT INTO diaries AS d (user_id, date, content) VALUES ($1, $2, $3)
      ON CONFLICT (user_id, date) DO UPDATE SET content = excluded.content
-     RETURNING ${COLUMNS}`,
+     RETURNING id::text, user_id::text, date::text AS date, content, created_at, updated_at`,
     [userId, date, content],
   );
   return row as DiaryRow;
 }
 
+/** Index: diaries (user_id, date) unique. */
 export async function getDiary(db: Queryable, userId: string, date: string): Promise<DiaryRow | undefined> {
-  const [row] = await db.query<DiaryRow>(`SELECT ${COLUMNS} FROM diaries WHERE user_id = $1 AND date = $2`, [userId, date]);
-  return row;
-}
-
-/** Entries of one month in date order. Index: diaries (user_id, date) unique, range scan. */
-export async function listMonth(db: Queryable, userId: string, year: number, month: number): Promise<DiaryRow[]> {
-  return db.query<DiaryRow>(
-    `SELECT ${COLUMNS} FROM diaries
-      WHERE user_id = $1 AND date >= make_date($2, $3, 1) AND date < (make_date($2, $3, 1) + interval '1 month')::date
-      ORDER BY date`,
-    [userId, year, month],
+  const [row] = await db.query<DiaryRow>(
+    `SELECT id::text, user_id::text, date::text AS date, content, created_at, updated_at
+       FROM diaries WHERE user_id = $1 AND date = $2`,
+    [userId, date],
   );
+  return row;
 }
 
 /** Deletes an entry (its daily summary goes with it, by trigger); true when one existed. */

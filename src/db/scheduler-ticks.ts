@@ -42,6 +42,7 @@ export async function recordTick(db: Queryable, job: string, startedAt: Date, r:
   );
 }
 
+/** Every job's row, by name (a handful of rows: one per scheduler job). */
 export async function lastTicks(db: Queryable): Promise<TickRow[]> {
   return db.query<TickRow>('SELECT job, started_at, finished_at, found, published, failed FROM scheduler_ticks ORDER BY job');
 }

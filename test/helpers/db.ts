@@ -18,12 +18,17 @@ export interface TestDb {
 export type Backend = 'postgres' | 'pglite';
 export const BACKENDS: readonly Backend[] = ['postgres', 'pglite'];
 
-/** Creates an empty database named diary_test_<random> and returns its URL. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * Creates an empty database named diary_test_<random> and returns its URL. `template0` gives one
+ * without whatever the server's template1 was given (the schema dump wants only our objects).
+ */
+export async function createPostgresDatabase(
+  options: { template?: 'template0' | 'template1' } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `diary_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${options.template ?? 'template1'}`);
   await admin.end();
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;

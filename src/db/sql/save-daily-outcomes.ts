@@ -1,0 +1,48 @@
+// SAVE_DAILY_OUTCOMES: stores the outcomes of daily jobs in one statement, each only if its diary
+// is still at the version the job read; a failure never replaces a done summary of that version.
+//
+// Parameters (arrays of equal length, one element per outcome; a (user_id, date) may appear once):
+//   $1 user_id uuid[], $2 date date[], $3 version bigint[] (diaries.version the job read),
+//   $4 status text[], $5 summary text[], $6 model text[], $7 error text[] (NULL: none),
+//   $8 input_tokens int[], $9 output_tokens int[] (NULL: keep the stored count).
+// Returns: one row per stored outcome: n bigint (its 1-based position in the arrays), and
+//   set_config (ignored).
+// Index: diaries (user_id, date) unique; diary_summary_days (user_id, date) unique (the upsert).
+// The diaries are locked in key order (input), and their months through the triggers in the same
+// order, so concurrent batches cannot deadlock. A failure keeps the last good summary text and
+// model; a success replaces them and resets attempts. set_config turns synchronous_commit off for
+// this transaction only (see "Asynchronous commit" in ../summaries.ts).
+export const SAVE_DAILY_OUTCOMES = `
+WITH v AS (
+       SELECT *
+         FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::int[], $9::int[]) WITH ORDINALITY
+           AS v(user_id, date, version, status, summary, model, error, input_tokens, output_tokens, n)),
+     input AS (
+       SELECT i.user_id, i.date
+         FROM diaries i JOIN v ON i.user_id = v.user_id AND i.date = v.date AND i.version = v.version
+        ORDER BY i.user_id, i.date
+          FOR UPDATE OF i),
+     saved AS (
+       INSERT INTO diary_summary_days AS s
+              (user_id, date, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+       SELECT v.user_id, v.date, v.version, v.status, v.summary, v.model, v.error, v.input_tokens, v.output_tokens, 1
+         FROM v JOIN input ON input.user_id = v.user_id AND input.date = v.date
+        ORDER BY v.user_id, v.date
+       ON CONFLICT (user_id, date) DO UPDATE SET
+         status = excluded.status,
+         summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
+         model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
+         error = excluded.error,
+         input_tokens = coalesce(excluded.input_tokens, s.input_tokens),
+         output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
+         source_version = excluded.source_version,
+         attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
+         updated_at = now()
+       -- A failure never replaces a done summary of the same input version: another delivery
+       -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
+       WHERE excluded.status = 'done' OR s.status <> 'done'
+          OR s.source_version IS DISTINCT FROM excluded.source_version
+       RETURNING user_id, date)
+SELECT v.n, set_config('synchronous_commit', 'off', true)
+  FROM saved JOIN v ON saved.user_id = v.user_id AND saved.date = v.date`;

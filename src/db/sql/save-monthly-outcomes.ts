@@ -1,0 +1,52 @@
+// SAVE_MONTHLY_OUTCOMES: stores the outcomes of monthly jobs in one statement, each only if its
+// month's inputs are still at the version the job read; a failure never replaces a done summary
+// of that version.
+//
+// Parameters (arrays of equal length, one element per outcome; a (user_id, year, month) may
+// appear once):
+//   $1 user_id uuid[], $2 year int[], $3 month int[], $4 version bigint[] (diary_months.inputs_version
+//   the job read), $5 status text[], $6 summary text[], $7 model text[], $8 error text[] (NULL: none),
+//   $9 input_tokens int[], $10 output_tokens int[] (NULL: keep the stored count).
+// Returns: one row per stored outcome: n bigint (its 1-based position in the arrays), and
+//   set_config (ignored).
+// Index: diary_months primary key; diary_summary_months (user_id, year, month) unique (the upsert).
+// The diary_months rows are locked in key order (input), so concurrent batches cannot deadlock.
+// A failure keeps the last good summary text and model; a success replaces them and resets
+// attempts. set_config turns synchronous_commit off for this transaction only (see
+// "Asynchronous commit" in ../summaries.ts).
+export const SAVE_MONTHLY_OUTCOMES = `
+WITH v AS (
+       SELECT *
+         FROM unnest($1::uuid[], $2::int[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::int[], $10::int[]) WITH ORDINALITY
+           AS v(user_id, year, month, version, status, summary, model, error, input_tokens, output_tokens, n)),
+     input AS (
+       SELECT i.user_id, i.year, i.month
+         FROM diary_months i
+         JOIN v ON i.user_id = v.user_id AND i.year = v.year AND i.month = v.month AND i.inputs_version = v.version
+        ORDER BY i.user_id, i.year, i.month
+          FOR UPDATE OF i),
+     saved AS (
+       INSERT INTO diary_summary_months AS s
+              (user_id, year, month, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+       SELECT v.user_id, v.year, v.month, v.version, v.status, v.summary, v.model, v.error,
+              v.input_tokens, v.output_tokens, 1
+         FROM v JOIN input ON input.user_id = v.user_id AND input.year = v.year AND input.month = v.month
+        ORDER BY v.user_id, v.year, v.month
+       ON CONFLICT (user_id, year, month) DO UPDATE SET
+         status = excluded.status,
+         summary = CASE WHEN excluded.status = 'done' THEN excluded.summary ELSE s.summary END,
+         model = CASE WHEN excluded.status = 'done' THEN excluded.model ELSE s.model END,
+         error = excluded.error,
+         input_tokens = coalesce(excluded.input_tokens, s.input_tokens),
+         output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
+         source_version = excluded.source_version,
+         attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
+         updated_at = now()
+       -- A failure never replaces a done summary of the same input version: another delivery
+       -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
+       WHERE excluded.status = 'done' OR s.status <> 'done'
+          OR s.source_version IS DISTINCT FROM excluded.source_version
+       RETURNING user_id, year, month)
+SELECT v.n, set_config('synchronous_commit', 'off', true)
+  FROM saved JOIN v ON saved.user_id = v.user_id AND saved.year = v.year AND saved.month = v.month`;
