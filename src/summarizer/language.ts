@@ -36,13 +36,22 @@ export function detectLanguage(text: string): Language {
   return share >= (hiragana > 0 ? 0.2 : 0.5) ? 'ja' : 'en';
 }
 
-/** Language of a whole summary input, decided on all its text at once. */
+/**
+ * The dominant language of a summary input: the language most of its entries (days) are written
+ * in, each judged on its first 2,000 characters; a tie goes to the language with more text.
+ * Not one verdict on all the text at once: a little Japanese makes a text Japanese (see above),
+ * which would give a mostly English month a Japanese theme line.
+ */
 export function detectEntriesLanguage(entries: readonly SummaryEntry[]): Language {
-  // A sample is enough and keeps a month of diaries cheap.
-  let sample = '';
+  const days = { ja: 0, en: 0 };
+  const chars = { ja: 0, en: 0 };
   for (const e of entries) {
-    sample += e.text.slice(0, 2000) + '\n';
-    if (sample.length > 8000) break;
+    const sample = e.text.slice(0, 2000);
+    if (sample.trim() === '') continue;
+    const language = detectLanguage(sample);
+    days[language]++;
+    chars[language] += sample.length;
   }
-  return detectLanguage(sample);
+  if (days.ja !== days.en) return days.ja > days.en ? 'ja' : 'en';
+  return chars.ja > chars.en ? 'ja' : 'en';
 }

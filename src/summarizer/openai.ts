@@ -17,12 +17,12 @@ import { PermanentJobError, TransientJobError } from '../errors/job-errors.js';
 import { redactUrl } from '../config.js';
 import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
 import { detectEntriesLanguage } from './language.js';
-import { chunkEntries, inputSize } from './map-reduce.js';
-import { buildMessages, type ChatMessage, type PromptStage } from './prompts.js';
+import type { ChatMessage } from './prompts.js';
 import { backoffDelay, LLM_RETRY } from '../backoff.js';
 import { sleep } from '../clock.js';
 import { parseRetryAfter } from './retry-after.js';
-import type { Language, Summarizer, SummaryEntry, SummaryInput, SummaryKind, SummaryResult } from './summarizer.js';
+import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
+import type { Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
   acquire(signal: AbortSignal): Promise<void>;
@@ -53,8 +53,6 @@ export interface OpenAiSummarizerOptions {
 type ErrorClass = 'rate_limited' | 'server' | 'network' | 'timeout' | 'auth' | 'model' | 'refused' | 'bad_response';
 
 const PROVIDER = 'openai';
-/** Map-reduce depth limit: beyond it the input cannot be summarized, which is said, not hidden. */
-const MAX_STAGES = 4;
 
 interface Completion {
   text: string;
@@ -91,6 +89,7 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #temperature: number;
   readonly #rateLimiter: LlmRateLimiter | undefined;
   readonly #log: Logger | undefined;
+  readonly #endpoint: EndpointTraits = { plainTextOnly: false };
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
@@ -119,8 +118,8 @@ export class OpenAiSummarizer implements Summarizer {
     const language = input.language ?? detectEntriesLanguage(input.entries);
     const usage = { inputTokens: 0, outputTokens: 0 };
     let reported = false;
-    const complete = async (messages: ChatMessage[]): Promise<string> => {
-      const c = await this.#complete(messages, signal);
+    const complete = async (messages: ChatMessage[], responseFormat?: ResponseFormat): Promise<string> => {
+      const c = await this.#complete(messages, signal, responseFormat);
       if (c.usage) {
         reported = true;
         usage.inputTokens += c.usage.inputTokens;
@@ -128,39 +127,15 @@ export class OpenAiSummarizer implements Summarizer {
       }
       return c.text;
     };
-    const text = await this.#staged(input.kind, language, input.entries, false, 0, complete);
+    const options = { maxInputChars: this.#maxInputChars, endpoint: this.#endpoint, log: this.#log };
+    const text = await stagedSummary(input.kind, language, input.entries, options, complete);
     return reported ? { text, model: this.model, usage } : { text, model: this.model };
   }
 
-  /** One request when the input fits; otherwise summarize chunks (map), then their summaries (reduce). */
-  async #staged(
-    kind: SummaryKind,
-    language: Language,
-    entries: readonly SummaryEntry[],
-    fromParts: boolean,
-    depth: number,
-    complete: (messages: ChatMessage[]) => Promise<string>,
-  ): Promise<string> {
-    if (inputSize(entries) <= this.#maxInputChars) {
-      return complete(buildMessages(kind, language, entries, { stage: 'final', fromParts }));
-    }
-    if (depth >= MAX_STAGES) {
-      throw new PermanentJobError(`input still exceeds ${this.#maxInputChars} characters after ${MAX_STAGES} summarizing stages`);
-    }
-    const chunks = chunkEntries(entries, this.#maxInputChars);
-    this.#log?.info({ kind, stage: depth + 1, parts: chunks.length }, 'input too long for one request: summarizing in parts');
-    const partials: SummaryEntry[] = [];
-    for (const [i, chunk] of chunks.entries()) {
-      const stage: PromptStage = { stage: 'map', part: i + 1, parts: chunks.length };
-      const text = await complete(buildMessages(kind, language, chunk, stage));
-      partials.push({ date: (chunk[0] as SummaryEntry).date, text, isSummary: true });
-    }
-    return this.#staged(kind, language, partials, true, depth + 1, complete);
-  }
-
   /** One completion with the retry policy applied. */
-  async #complete(messages: ChatMessage[], signal: AbortSignal): Promise<Completion> {
-    const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false });
+  async #complete(messages: ChatMessage[], signal: AbortSignal, responseFormat?: ResponseFormat): Promise<Completion> {
+    const format = responseFormat ? { response_format: responseFormat } : {};
+    const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false, ...format });
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
       if (this.#rateLimiter) await this.#rateLimiter.acquire(signal);

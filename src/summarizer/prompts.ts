@@ -1,5 +1,9 @@
-// Chat prompts in the diary's language. Plain text output only: the result is stored and shown as is.
+// Chat prompts in the diary's language: plain-text answers, and the final monthly request that asks
+// for structured output (a JSON schema of notable days and the month's trend) where the endpoint has it.
 import type { Language, SummaryEntry, SummaryKind } from './summarizer.js';
+
+/** The length a monthly summary is asked for, and held to (both providers). */
+export const MONTHLY_MAX_CHARS = 300;
 
 export interface ChatMessage {
   role: 'system' | 'user';
@@ -21,7 +25,7 @@ const SYSTEM: Record<Language, Record<SummaryKind, string>> = {
       '日記に書かれていないことは書かないでください。',
     monthly:
       'あなたは日記の要約を書くアシスタントです。渡された一か月分の日記（日ごとの要約を含む）を日本語でまとめてください。\n' +
-      '出力はプレーンテキストのみ（Markdown・前置きは不要）で、全体で300文字以内にしてください:\n' +
+      `出力はプレーンテキストのみ（Markdown・前置きは不要）で、全体で${MONTHLY_MAX_CHARS}文字以内にしてください:\n` +
       '注目すべき日を最大3つ、1行ずつ「n日: 出来事」の形式で\n' +
       '最後の1行に、その月全体の傾向\n' +
       '日記に書かれていないことは書かないでください。',
@@ -35,7 +39,7 @@ const SYSTEM: Record<Language, Record<SummaryKind, string>> = {
       'Do not add anything the diary does not say.',
     monthly:
       'You write summaries of diaries. Summarize the month below (some days are given as their daily summaries) in English.\n' +
-      'Answer in plain text only (no Markdown or preamble), at most 300 characters in total:\n' +
+      `Answer in plain text only (no Markdown or preamble), at most ${MONTHLY_MAX_CHARS} characters in total:\n` +
       'up to three notable days, one line each, written "Mon D: what happened" (e.g. "Jan 5: ...")\n' +
       "a last line on the month's overall trend\n" +
       'Do not add anything the diary does not say.',
@@ -89,14 +93,38 @@ export function buildMessages(kind: SummaryKind, language: Language, entries: re
       { role: 'user', content: `${labels.part(stage.part, stage.parts)}\n\n${renderEntries(entries, language)}` },
     ];
   }
+  return finalMessages(SYSTEM[language][kind], language, entries, stage.fromParts);
+}
+
+function finalMessages(system: string, language: Language, entries: readonly SummaryEntry[], fromParts: boolean): ChatMessage[] {
   const body = renderEntries(entries, language);
   return [
-    { role: 'system', content: SYSTEM[language][kind] },
-    { role: 'user', content: stage.fromParts ? `${labels.parts}\n\n${body}` : body },
+    { role: 'system', content: system },
+    { role: 'user', content: fromParts ? `${LABELS[language].parts}\n\n${body}` : body },
   ];
 }
 
 /** Characters a prompt adds around the entries' text (headers, labels), for budgeting. */
 export function entryOverhead(entry: SummaryEntry): number {
   return entry.date.length + 24;
+}
+
+const STRUCTURED_MONTHLY: Record<Language, string> = {
+  ja:
+    'あなたは日記の要約を書くアシスタントです。渡された一か月分の日記（日ごとの要約を含む）を日本語でまとめ、指定されたJSONで答えてください。\n' +
+    'days: 注目すべき日を3〜4つ。なるべく月の別々の週から選び、同じ出来事や同じ文を繰り返さないでください。' +
+    'date は日記の見出しの日付（YYYY-MM-DD）、text はその日の出来事を一文（50文字以内）で。\n' +
+    'trend: その月全体の傾向を一文で。\n' +
+    '日記に書かれていないことは書かないでください。',
+  en:
+    'You write summaries of diaries. Summarize the month below (some days are given as their daily summaries) in English, answering in the JSON asked for.\n' +
+    'days: three or four notable days, from different weeks of the month where possible, never repeating an event or a sentence; ' +
+    'date is the date of the diary header (YYYY-MM-DD), text is one sentence (at most 80 characters) on what happened that day.\n' +
+    "trend: one sentence on the month's overall trend.\n" +
+    'Do not add anything the diary does not say.',
+};
+
+/** The final monthly request for an endpoint with structured output (see structured-summary.ts). */
+export function buildStructuredMonthlyMessages(language: Language, entries: readonly SummaryEntry[], fromParts: boolean): ChatMessage[] {
+  return finalMessages(STRUCTURED_MONTHLY[language], language, entries, fromParts);
 }

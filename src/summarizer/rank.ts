@@ -65,15 +65,27 @@ function dot(a: Vector, b: Vector): number {
   return s;
 }
 
+/** Centrality of each sentence, and how alike two sentences are (for choosing diverse ones). */
+export interface Ranking {
+  /** Higher = more central; deterministic for a given input. */
+  scores: number[];
+  /** Cosine similarity of two sentences' TF-IDF vectors, 0–1. */
+  similarity(i: number, j: number): number;
+}
+
 /** One centrality score per sentence (higher = more central); deterministic for a given input. */
 export function rankSentences(tokenLists: readonly string[][]): number[] {
+  return rank(tokenLists).scores;
+}
+
+export function rank(tokenLists: readonly string[][]): Ranking {
   const n = tokenLists.length;
-  if (n === 0) return [];
-  if (n === 1) return [1];
   const vectors = tfidfVectors(tokenLists);
+  const similarity = (i: number, j: number): number => (i === j ? 1 : dot(vectors[i] as Vector, vectors[j] as Vector));
+  if (n <= 1) return { scores: n === 1 ? [1] : [], similarity };
   // Sentences with very few tokens ("Yes." / 「はい。」) carry little content: damp them.
-  const scores = n > GRAPH_LIMIT ? centroidScores(vectors) : textRank(vectors);
-  return scores.map((s, i) => s * Math.min(1, ((tokenLists[i] as string[]).length + 1) / 5));
+  const raw = n > GRAPH_LIMIT ? centroidScores(vectors) : textRank(vectors);
+  return { scores: raw.map((s, i) => s * Math.min(1, ((tokenLists[i] as string[]).length + 1) / 5)), similarity };
 }
 
 function textRank(vectors: Vector[]): number[] {

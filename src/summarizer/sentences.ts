@@ -1,7 +1,9 @@
 // Sentence segmentation for Japanese and English diaries. Hand-written rather than
 // Intl.Segmenter('sentence'): ICU splits 「本当に？」と言った mid-sentence, glues 「 to the previous
 // sentence and breaks after "Mr."; this single pass is also several times faster.
-// Every sentence returned is a verbatim (trimmed) slice of the input.
+// Every sentence returned is a verbatim (trimmed) slice of the input. Also here: the few ways a
+// summary puts sentences back together (length in code points, a visible cut, joining, one line).
+import type { Language } from './summarizer.js';
 
 const JA_TERMINALS = new Set(['。', '！', '？', '｡', '‼', '⁉']);
 const LATIN_TERMINALS = new Set(['.', '!', '?']);
@@ -122,4 +124,48 @@ function trim(text: string, start: number, end: number): string {
   while (start < end && (isSpace(text[start]) || text[start] === '\n')) start++;
   while (end > start && (isSpace(text[end - 1]) || text[end - 1] === '\n')) end--;
   return text.slice(start, end);
+}
+
+const ELLIPSIS = '…';
+
+/** Length in code points, as budgets count it (an emoji is one character, not two). */
+export function charLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Cuts to at most `max` code points including the trailing "…" (English: at a word boundary when one is near). */
+export function truncate(s: string, max: number, language: Language): string {
+  const cps = Array.from(s);
+  if (cps.length <= max) return s;
+  if (max <= 1) return max === 1 ? ELLIPSIS : '';
+  let cut = cps.slice(0, max - 1).join('');
+  if (language === 'en') {
+    const space = cut.lastIndexOf(' ');
+    if (space > cut.length * 0.7) cut = cut.slice(0, space);
+  }
+  return cut.trimEnd() + ELLIPSIS;
+}
+
+/** Sentences joined as their languages write them: Japanese runs on after 。, English takes a space. */
+export function joinSentences(sentences: readonly string[]): string {
+  let out = '';
+  for (const s of sentences) {
+    if (out && needsSpace(out, s)) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+function needsSpace(before: string, after: string): boolean {
+  if (/[。！？｡」』）】〕〉》]$/u.test(before)) return false;
+  // "楽しかった!明日も": ASCII punctuation in Japanese text is followed by Japanese, without a space.
+  return !(/[.!?)…]$/u.test(before) && isCjk(after[0]));
+}
+
+/** Line breaks inside a sentence (and the spaces around them) become one space. */
+export function oneLine(s: string): string {
+  // Every line break JavaScript knows (\n, \r, \v, \f, NEL, LINE/PARAGRAPH SEPARATOR), not just \n.
+  return s.replace(/\s*[\n\r\v\f\u0085\u2028\u2029]\s*/gu, ' ');
 }

@@ -11,12 +11,16 @@ const EN_STOPWORDS = new Set(
     'these they this those through to too under until up very was we were what when where which while who whom why will ' +
     'with would you your yours yourself yourselves also got get really went go going today day lot bit much still even ' +
     'one two back around im ive dont didnt thats its something things thing made make way felt feel time good great ' +
-    'well first last next little long every never always quite though since')
+    'well first last next little long every never always quite though since like asked told said came took ' +
+    'thought knew looked started tried found kept left put let gave saw seen done else almost away another ' +
+    'second third three four five half morning evening afternoon night tonight tomorrow yesterday week weeks ' +
+    'minutes hours everyone everything nobody nothing anything someone')
     .split(' '),
 );
 
 const JA_GENERIC_TERMS = new Set([
-  '今日', '明日', '昨日', '今月', '先月', '来月', '自分', '時間', '一日', '今週', '今回', '感じ', '気持', '本当', '最近', '時間',
+  '今日', '明日', '昨日', '今月', '先月', '来月', '自分', '時間', '一日', '今週', '今回', '感じ', '気持', '本当', '最近',
+  '二人', '一人', '三人', '一緒', '最後', '最初', '途中', '夕方', '午前中', '午後', '昼前', '昼過', '今度', '前回', '来週', '先週',
 ]);
 
 function isHiragana(code: number): boolean {
@@ -36,7 +40,7 @@ function isAsciiWordChar(code: number): boolean {
 }
 
 /** Crude English stemming: enough to make "walks"/"walked"/"walking" meet. */
-function stem(word: string): string {
+export function stem(word: string): string {
   if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
   if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
   if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);

@@ -12,14 +12,18 @@
 // no step left the default applies: answer after `latencyMs`. Answers are derived from the prompt
 // so tests can tell them apart: "fake summary (<ja|en>, <n> chars): <first 40 chars of the user message>",
 // the language being the prompt's (any hiragana/katakana → ja). usage: prompt_tokens = user message
-// length, completion_tokens = answer length. With `apiKey` set, a call without "Bearer <apiKey>" gets
+// length, completion_tokens = answer length. A request with a json_schema `response_format` gets, by
+// default, JSON of the monthly summary shape derived the same way (see fakeStructuredAnswer);
+// `structuredOutput: 'refuse'` answers such requests 400 as servers without structured output do,
+// 'ignore' answers them in prose. With `apiKey` set, a call without "Bearer <apiKey>" gets
 // 401 whose message echoes the key it received (as OpenAI's does, to test redaction); with `models`
 // set, any other model gets 404 model_not_found. GET .../models lists `models`.
 //
 // Steps: ok (text?, latencyMs?), rate-limit (429, retryAfter header value?), server-error (status?
 // default 503), unauthorized (401), forbidden (403), model-not-found (404), refusal (400
 // content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
-// not JSON), empty (200, empty content), hang (never answers; sockets are destroyed on close()).
+// not JSON), empty (200, empty content), format-unsupported (400 naming response_format, whatever
+// the request), hang (never answers; sockets are destroyed on close()).
 //
 // Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
 //   [--model NAME]…   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
@@ -38,6 +42,7 @@ export type FakeLlmStep =
   | { type: 'content-filter' }
   | { type: 'malformed' }
   | { type: 'empty' }
+  | { type: 'format-unsupported' }
   | { type: 'hang' };
 
 export interface FakeLlmRequest {
@@ -57,6 +62,8 @@ export interface FakeLlmOptions {
   apiKey?: string;
   /** When set, other models get 404 model_not_found. */
   models?: string[];
+  /** What a request with a json_schema response_format gets: JSON (default), a 400, or prose. */
+  structuredOutput?: 'json' | 'refuse' | 'ignore';
 }
 
 export interface FakeLlm {
@@ -74,6 +81,18 @@ export function fakeAnswer(userMessage: string): string {
   return `fake summary (${lang}, ${userMessage.length} chars): ${userMessage.slice(0, 40).replace(/\s+/g, ' ')}`;
 }
 
+/**
+ * The fake's structured answer: up to three of the prompt's diary dates ("[YYYY-MM-DD" headers:
+ * first, middle, last), a line on each in the prompt's language, and fakeAnswer as the trend.
+ */
+export function fakeStructuredAnswer(userMessage: string): string {
+  const dates = [...new Set([...userMessage.matchAll(/\[(\d{4}-\d{2}-\d{2})/g)].map((m) => m[1] as string))];
+  const picked = [...new Set([dates[0], dates[Math.floor(dates.length / 2)], dates.at(-1)])].filter((d): d is string => d !== undefined);
+  const ja = /[\u3040-\u30ff]/.test(userMessage);
+  const days = picked.map((date) => ({ date, text: ja ? `${date}の出来事（偽の要約）。` : `What happened on ${date} (fake summary).` }));
+  return JSON.stringify({ days, trend: fakeAnswer(userMessage) });
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
@@ -82,6 +101,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>): void {
   sendJson(res, status, { error: { message, type, param: null, code } }, headers);
+}
+
+/** OpenAI's answer to a response_format the model does not support. */
+function formatUnsupported(res: ServerResponse): void {
+  sendJson(res, 400, {
+    error: { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", type: 'invalid_request_error', param: 'response_format', code: null },
+  });
 }
 
 function completion(model: string, text: string, promptChars: number, finishReason = 'stop'): unknown {
@@ -139,10 +165,14 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     }
     const authorization = req.headers.authorization;
     requests.push({ body, authorization, path, at: Date.now() });
-    const step: FakeLlmStep = queue.shift() ?? { type: 'ok' };
     const model = typeof body?.model === 'string' ? body.model : '';
     const messages = Array.isArray(body?.messages) ? body.messages : [];
     const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const format = body?.response_format;
+    const structured = typeof format === 'object' && format !== null && (format as { type?: unknown }).type === 'json_schema';
+    // A server without structured output refuses such requests whatever is scripted (no step used).
+    const refused = structured && options.structuredOutput === 'refuse';
+    const step: FakeLlmStep = refused ? { type: 'format-unsupported' } : (queue.shift() ?? { type: 'ok' });
 
     if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
       const got = authorization?.replace(/^Bearer\s+/i, '') ?? '';
@@ -156,7 +186,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     switch (step.type) {
       case 'ok': {
         const delay = step.latencyMs ?? options.latencyMs ?? 0;
-        const answer = (): void => sendJson(res, 200, completion(model, step.text ?? fakeAnswer(user), user.length));
+        const derived = structured && options.structuredOutput !== 'ignore' ? fakeStructuredAnswer(user) : fakeAnswer(user);
+        const answer = (): void => sendJson(res, 200, completion(model, step.text ?? derived, user.length));
         if (delay <= 0) answer();
         else {
           const t = setTimeout(() => {
@@ -194,6 +225,9 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         return;
       case 'empty':
         sendJson(res, 200, completion(model, '', user.length));
+        return;
+      case 'format-unsupported':
+        formatUnsupported(res);
         return;
       case 'hang':
         return; // never answer; close() destroys the socket

@@ -77,13 +77,14 @@ describe('openai summarizer', () => {
     assert.ok(!log.text().includes(API_KEY), 'the key is not in the logs');
   });
 
-  it('English diary → English prompt; monthly prompt asks for notable days within 300 characters', async () => {
+  it('English diary → English prompt; monthly prompt asks for notable days as structured output (see openai-structured.test.ts)', async () => {
     await make().summarize(dailyEn, live());
     assert.doesNotMatch(systemMessage(llm, 0), /[\u3040-\u30ff]/, 'no Japanese in an English prompt');
     assert.match(systemMessage(llm, 0), /three bullet points/);
+    assert.equal(llm.requests[0]?.body?.response_format, undefined, 'daily summaries are plain text');
     await make().summarize({ kind: 'monthly', entries: JA_MONTH }, live());
-    assert.match(systemMessage(llm, 1), /n日: /);
-    assert.match(systemMessage(llm, 1), /300文字/);
+    assert.match(systemMessage(llm, 1), /注目すべき日/);
+    assert.match(JSON.stringify(llm.requests[1]?.body?.response_format), /"json_schema".*"days".*"trend"/);
     assert.match(userMessage(llm, 1), /\[2024-03-02（日次要約）\]/, 'daily summaries are labelled as such');
   });
 
