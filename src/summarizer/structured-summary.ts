@@ -113,14 +113,16 @@ export function renderMonthlyAnswer(answer: MonthlyAnswer, entries: readonly Sum
   for (const d of answer.days) {
     const date = resolveDate(d.date, month);
     const text = oneLine(cleanInline(d.text));
-    const labelled = parseDayLabel(text); // "19日: …" inside the text: the label is ours to write
-    const body = labelled ? labelled.body : text;
+    let body = text; // "19日: …" inside the text: the label is ours to write
+    for (let l = parseDayLabel(body); l; l = parseDayLabel(body)) body = l.body.trim();
     if (!date || body === '' || days.some((x) => x.date === date) || !seen.accepts(body)) continue;
     seen.add(body);
     days.push({ date, text: body });
   }
   const picked = spread(days);
   let trend = oneLine(cleanInline(answer.trend));
+  // The trend line must not read as a day line ("5日: 5日: …" included).
+  for (let l = parseDayLabel(trend); l; l = parseDayLabel(trend)) trend = l.body.trim();
   if (picked.length === 0 && trend === '') return undefined;
   if (charLength(trend) > maxChars) trend = truncate(trend, maxChars, detectLanguage(trend));
   let k = picked.length;

@@ -82,15 +82,13 @@ export function fakeAnswer(userMessage: string): string {
 }
 
 /**
- * The fake's structured answer: up to three of the prompt's diary dates ("[YYYY-MM-DD" headers:
- * first, middle, last), a line on each in the prompt's language, and fakeAnswer as the trend.
+ * The fake's structured answer: up to three of the prompt's diary entries ("[YYYY-MM-DD…]" headers:
+ * first, middle, last), each with the first 30 characters of its text, and fakeAnswer as the trend.
  */
 export function fakeStructuredAnswer(userMessage: string): string {
-  const dates = [...new Set([...userMessage.matchAll(/\[(\d{4}-\d{2}-\d{2})/g)].map((m) => m[1] as string))];
-  const picked = [...new Set([dates[0], dates[Math.floor(dates.length / 2)], dates.at(-1)])].filter((d): d is string => d !== undefined);
-  const ja = /[\u3040-\u30ff]/.test(userMessage);
-  const days = picked.map((date) => ({ date, text: ja ? `${date}の出来事（偽の要約）。` : `What happened on ${date} (fake summary).` }));
-  return JSON.stringify({ days, trend: fakeAnswer(userMessage) });
+  const entries = [...userMessage.matchAll(/\[(\d{4}-\d{2}-\d{2})[^\]\n]*\]\n([^\n]*)/g)].map((m) => ({ date: m[1] as string, text: (m[2] as string).slice(0, 30) }));
+  const picked = [...new Set([entries[0], entries[Math.floor(entries.length / 2)], entries.at(-1)])].filter((e) => e !== undefined);
+  return JSON.stringify({ days: picked, trend: fakeAnswer(userMessage) });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { extractDaily } from '../../src/summarizer/daily-extract.js';
 import { EXTRACTIVE_MODEL, ExtractiveSummarizer } from '../../src/summarizer/extractive.js';
 import { extractMonthly } from '../../src/summarizer/monthly-extract.js';
+import { labelConsistency, monthlyRedundancy } from '../../src/summarizer/quality-metrics.js';
 import { oneLine, splitSentences } from '../../src/summarizer/sentences.js';
 import type { Language, SummaryEntry } from '../../src/summarizer/summarizer.js';
 import { EN_DIARY, EN_MONTH, JA_DIARY, JA_MONTH } from './diaries.js';
@@ -182,6 +183,8 @@ describe('extractive summarizer: properties', () => {
       fc.property(fc.array(entryArb, { maxLength: 12 }), fc.constantFrom<Language>('ja', 'en'), (entries: SummaryEntry[], language) => {
         const text = extractMonthly(entries, language, 300);
         assert.ok(chars(text) <= 300, `${chars(text)} chars`);
+        assert.equal(monthlyRedundancy(text), 0, text);
+        assert.ok((labelConsistency(text) ?? 1) === 1, text);
         const lines = text.split('\n');
         assert.ok(lines.length <= 6, `${lines.length} lines`);
         // Day lines are those of the label format; their body comes from an entry of that day.
