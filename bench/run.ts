@@ -4,6 +4,7 @@
 //   npm run bench                          # everything, 5 runs of each scenario
 //   npm run bench -- --runs 3 --only transport,scheduler
 //   npm run bench -- --quick               # smoke run with small sizes
+//   npm run bench -- --only quality --runs 1 --no-write   # summary quality (issue 20), seconds
 //   npm run bench -- --filter streams.drain --runs 1     # figures whose id contains the text
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import tsx bench/run.ts --only transport --filter ours.streams.drain --runs 1 --no-write
 //
@@ -21,12 +22,13 @@ import { runTransport } from './scenarios/transport.js';
 import { runLlmBound } from './scenarios/llm-bound.js';
 import { runScheduler } from './scenarios/scheduler.js';
 import { runMemory } from './scenarios/memory.js';
+import { runQuality } from './scenarios/quality.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler' },
+    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -77,6 +79,10 @@ function writeReport(final: boolean): void {
   }
   const st = med('scheduler.ratio.tick-1m-vs-10k').n > 0 ? med('scheduler.ratio.tick-1m-vs-10k') : med('scheduler.ratio.tick-100k-vs-10k');
   if (st.n > 0) headlines.push(`Scheduler tick over the largest size ÷ over 10,000 diaries (1,000 due): **${st.median.toFixed(2)}×** (min–max ${st.min.toFixed(2)}–${st.max.toFixed(2)}; goal ≤ 2× for 1,000,000)`);
+  const q = (id: string): string => med(`quality.${id}`).median.toFixed(2);
+  if (med('quality.extractive.redundancy').n > 0) {
+    headlines.push(`Summary quality, generated months (extractive; openai structured; openai plain-text fallback): redundancy **${q('extractive.redundancy')}; ${q('openai-structured.redundancy')}; ${q('openai-plain.redundancy')}** (goal 0), worst week coverage **${q('extractive.coverage-min')}; ${q('openai-structured.coverage-min')}; ${q('openai-plain.coverage-min')}** (goal ≥ 0.75), label language **${q('extractive.labels-min')}; ${q('openai-structured.labels-min')}; ${q('openai-plain.labels-min')}** (goal 1), largest budget use **${q('extractive.budget-max')}; ${q('openai-structured.budget-max')}; ${q('openai-plain.budget-max')}** (goal ≤ 1)`);
+  }
 
   const report: Report = {
     date: new Date().toISOString(),
@@ -108,6 +114,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   llm: (c, n) => runLlmBound(c, n),
   scheduler: (c, n) => runScheduler(c, n),
   memory: (c, n) => runMemory(c, n),
+  quality: (c, n) => runQuality(c, n),
 };
 for (const g of groups) {
   const fn = GROUPS[g];

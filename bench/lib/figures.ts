@@ -1,6 +1,7 @@
 // One measured figure: every run's value, summarised as median and min–max.
 
-export type Unit = 'jobs/s' | 'msgs/s' | 'ms' | 's' | 'MiB' | 'count' | 'ratio' | 'bytes';
+/** 'fraction': a share from 0 to 1 (summary quality), shown without a unit. */
+export type Unit = 'jobs/s' | 'msgs/s' | 'ms' | 's' | 'MiB' | 'count' | 'ratio' | 'fraction' | 'bytes';
 
 export interface FigureSpec {
   /** Stable id, e.g. "transport.streams.drain". */
@@ -75,6 +76,7 @@ export function formatValue(v: number, unit: Unit): string {
     case 'MiB':
       return v.toFixed(1);
     case 'ratio':
+    case 'fraction':
       return v.toFixed(2);
     case 'bytes':
     case 'count':

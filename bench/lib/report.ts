@@ -21,6 +21,7 @@ const GROUP_TITLES: Record<string, string> = {
   llm: '2. LLM-bound: daily jobs, fake LLM answering in 200 ms, real PostgreSQL writes',
   scheduler: '3. Scheduler: one tick, 1,000 due',
   memory: '4. Memory and bursts (real `subscriber` process)',
+  quality: '5. Summary quality: generated months, extractive and openai (fake LLM, fixed script)',
 };
 
 export function toMarkdown(r: Report): string {
@@ -45,7 +46,7 @@ export function toMarkdown(r: Report): string {
     lines.push('| figure | client and pipelining mode | median | min – max | runs |', '|---|---|---:|---:|---:|');
     for (const f of r.figures.filter((x) => x.group === g)) {
       const s = summarize(f.values);
-      const unit = f.unit === 'ratio' ? '×' : ` ${f.unit}`;
+      const unit = f.unit === 'ratio' ? '×' : f.unit === 'fraction' ? '' : ` ${f.unit}`;
       const label = f.notes.length > 0 ? `${f.label} (${f.notes.join('; ')})` : f.label;
       lines.push(`| ${label} | ${f.client} | **${formatValue(s.median, f.unit)}${unit}** | ${formatValue(s.min, f.unit)} – ${formatValue(s.max, f.unit)} | ${s.n} |`);
     }

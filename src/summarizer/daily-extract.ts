@@ -1,6 +1,6 @@
 // The extractive daily summary: a day's most central sentences, in the diary's order, no two of
 // them near-duplicates, within a budget that each sentence spends in its own language.
-import { budgetFor, budgetUse, withinBudget, type CharBudget } from './char-budget.js';
+import { budgetFor, budgetUse, sentenceCost, withinBudget, type CharBudget } from './char-budget.js';
 import { detectLanguage } from './language.js';
 import { DuplicateFilter } from './near-duplicate.js';
 import { orderByScore, rankSentences } from './rank.js';
@@ -44,17 +44,22 @@ export function extractDaily(text: string, budget: CharBudget): DailyExtract {
   const leads = paragraphLeads(text, sentences);
   const scores = rankSentences(sentences.map((s, i) => tokenize(s, languages[i] as Language))).map((c, i) => (leads[i] ? c * (1 + LEAD_BONUS) : c));
   const chosen: number[] = [];
+  let used = 0;
   const seen = new DuplicateFilter();
   // Past the first two, only sentences more central than average: filler would only dilute.
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   for (const i of orderByScore(scores)) {
     if (chosen.length >= 2 && (scores[i] as number) < mean) break;
     const s = sentences[i] as string;
-    if (!seen.accepts(s)) continue;
-    // Measured on the text as it would be stored, the way budgetUse reads it back.
+    // Sentence by sentence first (cheap), then measured on the text as it would be stored, the
+    // way budgetUse reads it back (joining can merge sentences that had no closing punctuation).
+    // (Separators are left out of the first count: Japanese joins without them.)
+    const cost = sentenceCost(s, languages[i] as Language, budget);
+    if (!withinBudget(used + cost) || !seen.accepts(s)) continue;
     const trial = [...chosen, i].sort((a, b) => a - b);
     if (!withinBudget(budgetUse(joinSentences(trial.map((k) => sentences[k] as string)), budget))) continue;
     chosen.push(i);
+    used += cost;
     seen.add(s);
     if (chosen.length >= MAX_DAILY_SENTENCES) break;
   }

@@ -63,9 +63,9 @@ export function weekOfMonth(date: string): number {
 /**
  * "19日: text" or "Oct 19: text" within `room` characters (the text cut with "…" when needed),
  * labelled in the language of the text as shown; undefined when there is too little room.
+ * `language`: the text's, when the caller knows it already.
  */
-export function labelledLine(date: string, text: string, room: number): { line: string; body: string } | undefined {
-  let language = detectLanguage(text);
+export function labelledLine(date: string, text: string, room: number, language = detectLanguage(text)): { line: string; body: string } | undefined {
   for (let attempt = 0; attempt < 2; attempt++) {
     const prefix = `${dayLabel(date, language)}: `;
     const max = room - charLength(prefix);

@@ -4,8 +4,8 @@
 // month, in the language the caller gives (the month's dominant one).
 import { detectLanguage } from './language.js';
 import { labelledLine, MAX_LABEL, MIN_LINE_BODY, weekOfMonth } from './month-days.js';
-import { bigrams, DuplicateFilter, jaccard, NEAR_DUPLICATE, normalized } from './near-duplicate.js';
-import { rank, rankSentences, type Ranking } from './rank.js';
+import { bigrams, DuplicateFilter, jaccard, NEAR_DUPLICATE, normalized, type Bigrams } from './near-duplicate.js';
+import { rank, type Ranking } from './rank.js';
 import { charLength, oneLine, splitSentences, truncate } from './sentences.js';
 import type { Language, SummaryEntry } from './summarizer.js';
 import { keyTerms, stem, tokenize } from './tokenize.js';
@@ -42,6 +42,8 @@ interface Sentence {
 interface Candidate extends Sentence {
   /** Index into the month's sentences (for the similarity of two candidates). */
   index: number;
+  /** Its text's bigrams, for near-duplicate checks. */
+  grams: Bigrams;
   week: number;
   relevance: number;
 }
@@ -93,17 +95,20 @@ export function extractMonthly(entries: readonly SummaryEntry[], language: Langu
 function candidatesOf(sentences: readonly Sentence[], ranking: Ranking): Candidate[] {
   const monthMax = ranking.scores.reduce((a, b) => Math.max(a, b), Number.MIN_VALUE);
   const days = new Map<string, number[]>();
+  const keys = sentences.map((s) => normalized(s.text));
   const datesOf = new Map<string, Set<string>>(); // normalized text → the days it is written on
   sentences.forEach((s, i) => {
     const list = days.get(s.date);
     if (list) list.push(i);
     else days.set(s.date, [i]);
-    const key = normalized(s.text);
-    datesOf.set(key, (datesOf.get(key) ?? new Set<string>()).add(s.date));
+    const dates = datesOf.get(keys[i] as string);
+    if (dates) dates.add(s.date);
+    else datesOf.set(keys[i] as string, new Set([s.date]));
   });
+  const verbatim = (i: number): boolean => (datesOf.get(keys[i] as string)?.size ?? 1) > 1;
   const out: Candidate[] = [];
   for (const [date, indices] of days) {
-    const dayScores = rankSentences(indices.map((i) => tokenize((sentences[i] as Sentence).text, (sentences[i] as Sentence).language)));
+    const dayScores = ranking.centralityWithin(indices);
     const dayMax = dayScores.reduce((a, b) => Math.max(a, b), Number.MIN_VALUE);
     const scored = indices.map((index, k) => {
       const s = sentences[index] as Sentence;
@@ -111,23 +116,29 @@ function candidatesOf(sentences: readonly Sentence[], ranking: Ranking): Candida
         MONTH_WEIGHT * ((ranking.scores[index] as number) / monthMax) +
         DAY_WEIGHT * ((dayScores[k] as number) / dayMax) +
         LEAD_WEIGHT * (1 - k / indices.length);
-      const routine = (datesOf.get(normalized(s.text))?.size ?? 1) > 1 ? ROUTINE_PENALTY : 1;
-      return { ...s, index, week: weekOfMonth(date), relevance: salience * routine * (DANGLING.test(s.text) ? DANGLING_PENALTY : 1) };
+      const penalty = (verbatim(index) ? ROUTINE_PENALTY : 1) * (DANGLING.test(s.text) ? DANGLING_PENALTY : 1);
+      return { ...s, index, week: weekOfMonth(date), relevance: salience * penalty };
     });
     scored.sort((a, b) => b.relevance - a.relevance || a.index - b.index);
-    out.push(...scored.slice(0, PER_DAY));
+    for (const c of scored.slice(0, PER_DAY)) out.push({ ...c, grams: bigrams(c.text) });
   }
   // Routines written a little differently each day: near-duplicates among the candidates of other days.
-  const grams = out.map((c) => bigrams(c.text));
-  return out.map((c, i) => {
-    const recurs = out.some((o, j) => o.date !== c.date && jaccard(grams[i] as Set<string>, grams[j] as Set<string>) >= NEAR_DUPLICATE);
-    return recurs && (datesOf.get(normalized(c.text))?.size ?? 1) === 1 ? { ...c, relevance: c.relevance * ROUTINE_PENALTY } : c;
-  });
+  const recurs = out.map(() => false);
+  for (let i = 0; i < out.length; i++) {
+    const a = (out[i] as Candidate).grams;
+    for (let j = i + 1; j < out.length; j++) {
+      const b = (out[j] as Candidate).grams;
+      // Jaccard ≥ 0.8 needs sets of similar size: most pairs are ruled out without comparing them.
+      if ((out[i] as Candidate).date === (out[j] as Candidate).date || Math.min(a.size, b.size) < NEAR_DUPLICATE * Math.max(a.size, b.size)) continue;
+      if (jaccard(a, b) >= NEAR_DUPLICATE) recurs[i] = recurs[j] = true;
+    }
+  }
+  return out.map((c, i) => (recurs[i] && !verbatim(c.index) ? { ...c, relevance: c.relevance * ROUTINE_PENALTY } : c));
 }
 
 /** The line for a candidate within `room` characters. */
 function renderLine(c: Candidate, room: number): Line | undefined {
-  const line = labelledLine(c.date, c.text, room);
+  const line = labelledLine(c.date, c.text, room, c.language);
   return line && { candidate: c, text: line.line, body: line.body };
 }
 
@@ -143,14 +154,20 @@ function chooseLines(candidates: readonly Candidate[], ranking: Ranking, k: numb
     const share = Math.floor(left / (k - i));
     const used = new Set(lines.map((l) => l.candidate.date));
     const covered = new Set(lines.map((l) => l.candidate.week));
-    const open = candidates.filter((c) => !used.has(c.date));
+    const open: Line[] = [];
+    for (const c of candidates) {
+      if (used.has(c.date)) continue;
+      const line = renderLine(c, share);
+      if (line && seen.accepts(line.body, line.body === c.text ? c.grams : undefined)) open.push(line);
+    }
     // Weeks not yet shown come first, then a sentence shown whole rather than cut.
-    const fresh = open.filter((c) => !covered.has(c.week));
+    const fresh = open.filter((l) => !covered.has(l.candidate.week));
+    const whole = (l: Line): boolean => l.body === l.candidate.text;
     const best =
-      bestOf(fresh, lines, ranking, share, seen, true) ??
-      bestOf(fresh, lines, ranking, share, seen, false) ??
-      bestOf(open, lines, ranking, share, seen, true) ??
-      bestOf(open, lines, ranking, share, seen, false);
+      bestOf(fresh.filter(whole), lines, ranking) ??
+      bestOf(fresh, lines, ranking) ??
+      bestOf(open.filter(whole), lines, ranking) ??
+      bestOf(open, lines, ranking);
     if (!best) break;
     lines.push(best);
     seen.add(best.body);
@@ -159,15 +176,14 @@ function chooseLines(candidates: readonly Candidate[], ranking: Ranking, k: numb
   return lines;
 }
 
-function bestOf(pool: readonly Candidate[], chosen: readonly Line[], ranking: Ranking, share: number, seen: DuplicateFilter, whole: boolean): Line | undefined {
+function bestOf(pool: readonly Line[], chosen: readonly Line[], ranking: Ranking): Line | undefined {
   let best: Line | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (const c of pool) {
-    const line = renderLine(c, share);
-    if (!line || (line.body === c.text) !== whole || !seen.accepts(line.body)) continue;
+  for (const line of pool) {
+    const c = line.candidate;
     const redundancy = Math.max(0, ...chosen.map((l) => ranking.similarity(c.index, l.candidate.index)));
     // Of sentences that must be cut, the ones that lose least.
-    const kept = whole ? 1 : Math.sqrt(charLength(line.body) / charLength(c.text));
+    const kept = Math.sqrt(charLength(line.body) / charLength(c.text));
     const score = LAMBDA * c.relevance * kept - (1 - LAMBDA) * redundancy;
     if (score > bestScore) {
       best = line;

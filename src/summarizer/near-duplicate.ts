@@ -8,20 +8,29 @@ export const NEAR_DUPLICATE = 0.8;
 
 /** The text as near-duplicate detection sees it: NFKC, lower case, letters and digits only. */
 export function normalized(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  // NFKC only matters beyond ASCII (full-width letters, half-width katakana); skipping it is much faster.
+  const folded = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC');
+  return folded.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
-/** The sentence's character bigrams after normalization (a one-character text is its own "bigram"). */
-export function bigrams(text: string): Set<string> {
-  const chars = Array.from(normalized(text));
-  const out = new Set<string>();
-  if (chars.length === 1) out.add(chars[0] as string);
-  for (let i = 0; i + 1 < chars.length; i++) out.add((chars[i] as string) + (chars[i + 1] as string));
+/** A text's bigram set: each pair of code points as one number (a one-character text is its own "bigram"). */
+export type Bigrams = ReadonlySet<number>;
+
+/** The sentence's character bigrams after normalization. */
+export function bigrams(text: string): Bigrams {
+  const out = new Set<number>();
+  let prev = -1;
+  for (const ch of normalized(text)) {
+    const code = ch.codePointAt(0) as number;
+    if (prev >= 0) out.add(prev * 0x110000 + code); // < 2^41: exact as a double
+    prev = code;
+  }
+  if (out.size === 0 && prev >= 0) out.add(prev);
   return out;
 }
 
 /** |A ∩ B| ÷ |A ∪ B|; two texts with no letters or digits at all count as identical. */
-export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+export function jaccard(a: Bigrams, b: Bigrams): number {
   if (a.size === 0 && b.size === 0) return 1;
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let common = 0;
@@ -35,14 +44,14 @@ export function isNearDuplicate(a: string, b: string): boolean {
 
 /** The texts accepted so far; `accepts` says whether a new one would repeat any of them. */
 export class DuplicateFilter {
-  readonly #seen: Set<string>[] = [];
+  readonly #seen: Bigrams[] = [];
 
-  accepts(text: string): boolean {
-    const g = bigrams(text);
-    return this.#seen.every((s) => jaccard(s, g) < NEAR_DUPLICATE);
+  /** `grams`: the text's bigrams when the caller has them already. */
+  accepts(text: string, grams: Bigrams = bigrams(text)): boolean {
+    return this.#seen.every((s) => jaccard(s, grams) < NEAR_DUPLICATE);
   }
 
-  add(text: string): void {
-    this.#seen.push(bigrams(text));
+  add(text: string, grams: Bigrams = bigrams(text)): void {
+    this.#seen.push(grams);
   }
 }

@@ -71,6 +71,8 @@ export interface Ranking {
   scores: number[];
   /** Cosine similarity of two sentences' TF-IDF vectors, 0–1. */
   similarity(i: number, j: number): number;
+  /** Centrality of some of the sentences among themselves (e.g. one day's of a month): linear, by centroid. */
+  centralityWithin(indices: readonly number[]): number[];
 }
 
 /** One centrality score per sentence (higher = more central); deterministic for a given input. */
@@ -82,10 +84,13 @@ export function rank(tokenLists: readonly string[][]): Ranking {
   const n = tokenLists.length;
   const vectors = tfidfVectors(tokenLists);
   const similarity = (i: number, j: number): number => (i === j ? 1 : dot(vectors[i] as Vector, vectors[j] as Vector));
-  if (n <= 1) return { scores: n === 1 ? [1] : [], similarity };
   // Sentences with very few tokens ("Yes." / 「はい。」) carry little content: damp them.
+  const damp = (s: number, i: number): number => s * Math.min(1, ((tokenLists[i] as string[]).length + 1) / 5);
+  const centralityWithin = (indices: readonly number[]): number[] =>
+    indices.length === 1 ? [1] : centroidScores(indices.map((i) => vectors[i] as Vector)).map((s, k) => damp(s, indices[k] as number));
+  if (n <= 1) return { scores: n === 1 ? [1] : [], similarity, centralityWithin };
   const raw = n > GRAPH_LIMIT ? centroidScores(vectors) : textRank(vectors);
-  return { scores: raw.map((s, i) => s * Math.min(1, ((tokenLists[i] as string[]).length + 1) / 5)), similarity };
+  return { scores: raw.map(damp), similarity, centralityWithin };
 }
 
 function textRank(vectors: Vector[]): number[] {
