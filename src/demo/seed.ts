@@ -5,7 +5,7 @@ import { saveDiary } from '../db/diaries.js';
 import { findAccount, setAdmin, setPasswordHash } from '../db/accounts.js';
 import { createUser, findUser } from '../db/users.js';
 import { hashPassword } from '../server/passwords.js';
-import { sampleDiaries } from './sample-diaries.js';
+import { DEMO_SPAN_DAYS, sampleDiaries } from './sample-diaries.js';
 
 export const DEMO_USER_ID = '00000000-0000-4000-8000-00000000d1a7';
 export const DEMO_EMAIL = 'demo@example.com';
@@ -21,7 +21,7 @@ export async function seedDemo(db: Db, timezone: string, minChars: number, now =
   const today = todayIn(timezone, now);
   await db.transaction(async (tx) => {
     await createUser(tx, { id: DEMO_USER_ID, email: DEMO_EMAIL, name: 'Demo', timezone });
-    for (const d of sampleDiaries(today, 40, minChars)) await saveDiary(tx, DEMO_USER_ID, d.date, d.content);
+    for (const d of sampleDiaries(today, DEMO_SPAN_DAYS, minChars)) await saveDiary(tx, DEMO_USER_ID, d.date, d.content);
   });
   await ensureDemoSignIn(db);
   return true;

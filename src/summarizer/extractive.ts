@@ -3,6 +3,7 @@
 import { extractDaily } from './daily-extract.js';
 import { detectEntriesLanguage } from './language.js';
 import { extractMonthly } from './monthly-extract.js';
+import { MONTHLY_MAX_CHARS } from './prompts.js';
 import type { Language, Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export const EXTRACTIVE_MODEL = 'extractive-v1';
@@ -11,12 +12,11 @@ export interface ExtractiveOptions {
   /** Daily summary budget in characters (code points), per language: each sentence counts against
    *  the budget of its own language. @defaultValue 200 for Japanese, 400 for English */
   dailyMaxChars?: Partial<Record<Language, number>>;
-  /** Monthly summary budget in characters. @defaultValue 300 */
+  /** Monthly summary budget in characters. @defaultValue 300 (MONTHLY_MAX_CHARS, as the LLM is asked) */
   monthlyMaxChars?: number;
 }
 
 const DEFAULT_DAILY: Record<Language, number> = { ja: 200, en: 400 };
-const DEFAULT_MONTHLY = 300;
 
 export class ExtractiveSummarizer implements Summarizer {
   readonly provider = 'extractive' as const;
@@ -25,7 +25,7 @@ export class ExtractiveSummarizer implements Summarizer {
 
   constructor(options: ExtractiveOptions = {}) {
     this.#daily = { ...DEFAULT_DAILY, ...options.dailyMaxChars };
-    this.#monthly = options.monthlyMaxChars ?? DEFAULT_MONTHLY;
+    this.#monthly = options.monthlyMaxChars ?? MONTHLY_MAX_CHARS;
   }
 
   /** Synchronous work behind a promise; an already-aborted signal rejects with its reason. */
