@@ -7,10 +7,12 @@ import { migrate } from './db/migrate.js';
 import type { JobLlmSettings } from './db/summaries.js';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
-import { resolveUserSummarizer, type SystemLlmOptions } from './summarizer/create-summarizer.js';
+import { EgressPolicy, type Resolver } from './egress/egress-policy.js';
+import { resolveUserSummarizer, userEgress, type SystemLlmOptions } from './summarizer/create-summarizer.js';
 import type { Summarizer } from './summarizer/summarizer.js';
 import { createClaimStore, type ClaimStore } from './transport/claim-store.js';
 import { keysFor, type Keys } from './transport/keys.js';
+import { createLimits, type JobBudget, type JobBudgetOptions, type Limits } from './transport/limits.js';
 import { createPubSubTransport } from './transport/pubsub-transport.js';
 import { createRedisRateLimiter } from './transport/rate-limiter.js';
 import { connectRedis, type RedisClient } from './transport/redis-connection.js';
@@ -27,6 +29,12 @@ export interface Runtime {
   transport: Transport;
   /** The summarizer for a user's LLM settings over the system default. */
   summarizerFor(settings: JobLlmSettings): Summarizer;
+  /** Where users' own LLM base URLs may point (LLM_ALLOWED_HOSTS). */
+  egress: EgressPolicy;
+  /** The limits every process shares through Redis. */
+  limits: Limits;
+  /** USER_MAX_JOBS_PER_HOUR. */
+  jobBudget: JobBudget;
   /** Redis and database reachability, for /readyz. */
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -87,8 +95,14 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
   };
 }
 
+/** What tests change: DNS answers for the egress policy, the USER_MAX_JOBS_PER_HOUR window and clock. */
+export interface RuntimeOptions {
+  resolve?: Resolver;
+  jobBudget?: Omit<JobBudgetOptions, 'limit'>;
+}
+
 /** Everything a process role needs. `db` is shared when given (and then not closed here). */
-export async function openRuntime(config: Readonly<Config>, logger: Logger, db?: Db): Promise<Runtime> {
+export async function openRuntime(config: Readonly<Config>, logger: Logger, db?: Db, options: RuntimeOptions = {}): Promise<Runtime> {
   const messaging = await openMessaging(config, logger);
   const { redis, keys, claims, transport } = messaging;
   let database: Db;
@@ -99,7 +113,11 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     throw err;
   }
 
+  const egress = new EgressPolicy({ allowedHosts: config.llm.allowedHosts, ...(options.resolve ? { resolve: options.resolve } : {}) });
+  const limits = createLimits(redis, keys);
   const system: SystemLlmOptions = {
+    egress: userEgress(egress),
+    allowedModels: config.llm.allowedModels,
     provider: config.llm.provider,
     ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
     ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
@@ -122,6 +140,9 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     claims,
     transport,
     summarizerFor: (settings) => resolveUserSummarizer(system, settings, box),
+    egress,
+    limits,
+    jobBudget: limits.jobBudget({ limit: config.userMaxJobsPerHour, ...options.jobBudget }),
     readiness: [
       { name: 'redis', check: () => transport.isReady() },
       {

@@ -246,7 +246,7 @@ describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
 describe('LLM settings', () => {
   it('openai with a base URL and a model', () => {
     const c = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'sk-test', LLM_MAX_RPM: '60' });
-    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4 });
+    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
   });
 
   it('openai without LLM_BASE_URL, or without LLM_MODEL, is refused with a line saying what it needs', () => {

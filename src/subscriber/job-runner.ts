@@ -8,6 +8,7 @@ import { jobFields, jobKey } from '../messages.js';
 import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesReceived } from '../metrics.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
+import type { JobBudget } from '../transport/limits.js';
 import type { DeliveryHandler, Settlement } from '../transport/transport.js';
 import { retryDelay } from './backoff.js';
 import { dispatch } from './handlers/index.js';
@@ -20,6 +21,8 @@ export interface JobRunnerOptions {
   jobTimeoutMs: number;
   minChars: number;
   summarizerFor(settings: JobLlmSettings): Summarizer;
+  /** USER_MAX_JOBS_PER_HOUR; absent: no per-user budget. */
+  jobBudget?: JobBudget;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
 }
@@ -95,6 +98,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         attempt: delivery.deliveryCount,
         minChars: options.minChars,
         summarizerFor: options.summarizerFor,
+        ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
       });
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
       return { kind: 'ack' };
