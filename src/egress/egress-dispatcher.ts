@@ -4,14 +4,14 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
-import type { EgressPolicy } from './egress-policy.js';
+import type { EgressPolicy, ResolvedAddress } from './egress-policy.js';
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-export function egressDispatcher(policy: EgressPolicy): Dispatcher {
-  // net.connect calls `lookup` only for names; IP literals are checked before it is reached.
-  const lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    policy.addressesFor(hostname).then(
+/** A net.connect `lookup` that answers from `resolve` (the egress policy's, checked or not). */
+function lookupFrom(resolve: (hostname: string) => Promise<ResolvedAddress[]>) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname).then(
       (addresses) => {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
         if (options.all) callback(null, wanted);
@@ -21,15 +21,19 @@ export function egressDispatcher(policy: EgressPolicy): Dispatcher {
       (err: Error) => callback(err, []),
     );
   };
-  const guarded = buildConnector({ lookup });
-  const open = buildConnector({});
+}
+
+export function egressDispatcher(policy: EgressPolicy): Dispatcher {
+  // net.connect calls `lookup` only for names; IP literals are checked before it is reached.
+  const guarded = buildConnector({ lookup: lookupFrom((h) => policy.addressesFor(h)) });
+  const allowed = buildConnector({ lookup: lookupFrom((h) => policy.resolve(h)) });
   return new Agent({
     connect(options, callback) {
-      const host = options.hostname.replace(/^\[|\]$/g, '');
       if (policy.isAllowedHost(options.hostname, options.port, options.protocol)) {
-        open(options, callback);
+        allowed(options, callback);
         return;
       }
+      const host = options.hostname.replace(/^\[|\]$/g, '');
       if (isIP(host)) {
         try {
           policy.checkLiteral(host);

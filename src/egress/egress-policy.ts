@@ -50,7 +50,8 @@ function isIpv4Compatible(ip: ipaddr.IPv4 | ipaddr.IPv6): boolean {
 /** Undefined for a public address; else what it is ("a loopback address"). `address` is an IP literal. */
 export function nonPublicRange(address: string): string | undefined {
   const ip = ipaddr.parse(address.replace(/^\[|\]$/g, ''));
-  const range = isIpv4Compatible(ip) ? 'ipv4Compatible' : ip.range();
+  const named = ip.range();
+  const range = named === 'unicast' && isIpv4Compatible(ip) ? 'ipv4Compatible' : named;
   if (range === 'unicast') return undefined;
   return RANGE_NAMES[range] ?? `a non-public address (${range})`;
 }
@@ -153,6 +154,11 @@ export class EgressPolicy {
       if (nonPublicRange(a.address)) throw new EgressRefusedError(`${hostname} resolves to a non-public address`);
     }
     return addresses;
+  }
+
+  /** Every address of `hostname`, unchecked: for hosts in LLM_ALLOWED_HOSTS. */
+  resolve(hostname: string): Promise<ResolvedAddress[]> {
+    return this.#resolve(hostname);
   }
 
   /** Connect time, for an IP literal (no lookup happens for it). Throws EgressRefusedError. */

@@ -41,6 +41,8 @@ export interface BackoffOptions {
   maxMs?: number;
   /** Quiet time after which the failures are forgotten. @defaultValue 3600000 */
   forgetMs?: number;
+  /** Tests only: a clock of their own; otherwise the Redis server's. */
+  now?: () => number;
 }
 
 /** LLM jobs per user in a sliding window. */
@@ -82,7 +84,7 @@ export function createLimits(client: RedisClient, keys: Keys): Limits {
       return { take: (key) => run(client, BUCKET, [keys.requestLimit(name, key)], [1 / refillMs, capacity]) };
     },
     backoff(name, o = {}) {
-      const args = (op: string) => [op, o.free ?? 5, o.baseMs ?? 1000, o.maxMs ?? 900_000, o.forgetMs ?? 3_600_000, ''];
+      const args = (op: string) => [op, o.free ?? 5, o.baseMs ?? 1000, o.maxMs ?? 900_000, o.forgetMs ?? 3_600_000, o.now ? o.now() : ''];
       const key = (k: string) => [keys.signInBackoff(`${name}\u0000${k}`)];
       return {
         attempt: (k) => run(client, BACKOFF, key(k), args('attempt')),
