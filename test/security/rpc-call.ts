@@ -13,7 +13,7 @@ export interface RpcAnswer {
 export async function callRpc(baseUrl: string, rpc: Rpc, body: string | Uint8Array, token?: string): Promise<RpcAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${baseUrl}/${rpc.name}`, { method: 'POST', headers, body });
+  const res = await fetch(`${baseUrl}/${rpc.name}`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
   const text = await res.text();
   let code = 'ok';
   if (res.status !== 200) {
