@@ -115,6 +115,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   // Requests no RPC matched: ops paths, then the web app, else 404.
   const fallback = (req: NodeServerRequest, res: NodeServerResponse) => {
+    // Moved to METRICS_PORT: a 404 here, not the web app's index.html.
+    if (ownOps && /^\/(metrics|readyz)(\?|$)/.test(req.url ?? '')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+      return;
+    }
     // opsRoutes is typed for node:http; the HTTP/2 compatibility objects have the members it uses.
     ops(req as IncomingMessage, res as unknown as ServerResponse)
       .then((handled) => {
