@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
-import { privateDataDir } from '../data-dir.js';
+import { privateDataDir, privateTree } from '../data-dir.js';
 import { lockPglite } from './pglite-lock.js';
 
 export interface QueryOptions {
@@ -111,6 +111,7 @@ async function openPglite(dataDir: string): Promise<Db> {
     unlock();
     throw err;
   }
+  if (!inMemory) privateTree(dataDir);
   type LiteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0];
   const wrap = (c: PGlite | LiteTx): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {
