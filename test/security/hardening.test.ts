@@ -5,8 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { addressKey } from '../../src/server/address-key.js';
 import { startApiServer } from '../../src/server/api-server.js';
 import { AuthService } from '../../src/gen/diary/v1/auth_pb.js';
+import { SettingsService } from '../../src/gen/diary/v1/settings_pb.js';
 import { createLimits } from '../../src/transport/limits.js';
 import { JWT_SECRET, startTestApi, type TestApi } from '../server/harness.js';
 import { allRpcs, type Rpc } from './descriptors.js';
@@ -184,5 +187,75 @@ describe('METRICS_PORT for the server', () => {
     }
     // Without it (the harness's server), everything stays on the API port.
     assert.equal((await fetch(`${api.baseUrl}/metrics`)).status, 200);
+  });
+});
+
+describe('LLM_ALLOWED_MODELS when saving settings', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({
+      env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:9/v1', LLM_MODEL: 'house-model', LLM_ALLOWED_MODELS: 'cheap-model' },
+      runtime: { resolve: async () => [{ address: '93.184.216.34', family: 4 }] },
+    });
+  });
+  after(() => api.close());
+
+  test('on the system endpoint and key only LLM_MODEL and the allowed models; with an own key or URL any', async () => {
+    const user = await api.newUser();
+    const settings = api.client(SettingsService, user.token);
+    const refused = async (change: Parameters<typeof settings.updateSettings>[0]) => {
+      const err = await settings.updateSettings(change).catch((e: unknown) => ConnectError.from(e));
+      assert.ok(err instanceof ConnectError, JSON.stringify(change));
+      assert.equal(err.code, Code.InvalidArgument);
+      assert.match(err.rawMessage, /^llm_model: the model "premium-model" is not offered .*house-model, cheap-model/);
+    };
+    assert.equal((await settings.updateSettings({ llmModel: 'cheap-model' })).llmModel, 'cheap-model');
+    assert.equal((await settings.updateSettings({ llmModel: 'house-model' })).llmModel, 'house-model');
+    await refused({ llmModel: 'premium-model' });
+    assert.equal((await settings.getSettings({})).llmModel, 'house-model');
+    // Their own key pays: any model.
+    assert.equal((await settings.updateSettings({ llmModel: 'premium-model', llmApiKey: 'sk-own-key' })).llmModel, 'premium-model');
+    // Removing the key would put that model on the system key: refused, and nothing changes.
+    await refused({ llmApiKey: '' });
+    assert.equal((await settings.getSettings({})).hasApiKey, true);
+    // Their own endpoint: any model, without a key.
+    assert.equal((await settings.updateSettings({ llmBaseUrl: 'https://llm.example.com/v1', llmApiKey: '' })).hasApiKey, false);
+    // Back to the system endpoint with that model: refused.
+    await refused({ llmBaseUrl: '' });
+  });
+});
+
+describe('the limits of several server replicas and client addresses', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi({ rateLimits: { summaryRequests: { capacity: 2, refillMs: 600_000 } } });
+  });
+  after(() => api.close());
+
+  test('manual summary requests of one user are counted across replicas', async () => {
+    const replica = await startApiServer({ rt: api.rt, jwtSecret: JWT_SECRET, port: 0, host: '127.0.0.1', webRoot: null, rateLimits: { summaryRequests: { capacity: 2, refillMs: 600_000 } } });
+    try {
+      const user = await api.newUser();
+      const ask = async (port: number) =>
+        (await fetch(`http://127.0.0.1:${port}/diary.v1.SummaryService/RequestSummary`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+          body: JSON.stringify({ date: '2024-03-05' }),
+        })).status;
+      assert.equal(await ask(api.server.port), 404); // no diary that day: counted all the same
+      assert.equal(await ask(replica.port), 404);
+      assert.equal(await ask(api.server.port), 429);
+      assert.equal(await ask(replica.port), 429);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  test('client addresses are keyed as IPv4 (mapped ones included) or by their IPv6 /64', () => {
+    assert.equal(addressKey('::ffff:192.0.2.7'), '192.0.2.7');
+    assert.equal(addressKey('192.0.2.7'), '192.0.2.7');
+    assert.equal(addressKey('2001:db8:1:2:aaaa::1'), addressKey('2001:db8:1:2:ffff:ffff:ffff:ffff'));
+    assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'));
+    assert.equal(addressKey('unknown'), 'unknown');
   });
 });
