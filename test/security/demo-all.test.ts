@@ -38,9 +38,12 @@ describe('diary-events all', () => {
   let dataDir: string;
   let port: number;
   let app: CliProcess | undefined;
+  /** Every process started, so that a failing test leaves none running. */
+  const started: CliProcess[] = [];
 
   const start = async (): Promise<CliProcess> => {
     const p = spawnCli(['all'], { DATA_DIR: dataDir, PORT: String(port), REDIS_URL: redis.url, LLM_PROVIDER: 'extractive', LOG_LEVEL: 'info' });
+    started.push(p);
     const deadline = Date.now() + 60_000;
     while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) {
       if (p.proc.exitCode !== null || Date.now() > deadline) throw new Error(`all did not start: ${p.stderr().slice(-2000)}`);
@@ -61,7 +64,7 @@ describe('diary-events all', () => {
     port = await freePort();
   });
   after(async () => {
-    await app?.stop('SIGTERM');
+    for (const p of started) await p.stop('SIGKILL');
     await redis.destroy();
     rmSync(join(dataDir, '..'), { recursive: true, force: true });
   });

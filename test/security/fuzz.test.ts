@@ -18,12 +18,21 @@ const NASTY = [
   'openai', 'extractive', 'Asia/Tokyo', 'Mars/Base', '1700000000000-0', "'; DROP TABLE users; --", '%00', '../../etc/passwd',
 ];
 
+const CONTROLS = ['\u0000', '\u0001', '\u0007', '\u001b', '\u007f', '\u0085', '\u009b'];
+
 function scalar(field: DescField): fc.Arbitrary<unknown> {
   if (field.fieldKind !== 'scalar' && field.fieldKind !== 'list') return fc.constant(undefined);
   const type = field.scalar;
   switch (type) {
     case ScalarType.STRING:
-      return fc.oneof(fc.constantFrom(...NASTY), fc.string(), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ minLength: 100_001, maxLength: 100_010 }));
+      return fc.oneof(
+        { arbitrary: fc.constantFrom(...NASTY), weight: 3 },
+        // A plausible value with a control character put in: what slips past a shape check.
+        { arbitrary: fc.tuple(fc.constantFrom(...NASTY), fc.constantFrom(...CONTROLS), fc.nat()).map(([v, c, at]) => `${v.slice(0, at % (v.length + 1))}${c}${v.slice(at % (v.length + 1))}`), weight: 3 },
+        { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 1 },
+        { arbitrary: fc.string(), weight: 1 },
+        { arbitrary: fc.constant('x'.repeat(100_001)), weight: 1 },
+      );
     case ScalarType.BOOL:
       return fc.boolean();
     case ScalarType.INT32:
@@ -35,26 +44,65 @@ function scalar(field: DescField): fc.Arbitrary<unknown> {
   }
 }
 
-/** An arbitrary request of `schema` as a JSON object (one member per oneof, optional fields absent or set). */
-function requestArbitrary(schema: DescMessage): fc.Arbitrary<Record<string, unknown>> {
-  const entries: Array<fc.Arbitrary<[string, unknown] | undefined>> = [];
-  for (const field of schema.fields) {
-    if (field.fieldKind === 'message' || field.fieldKind === 'map' || field.fieldKind === 'enum') continue;
-    const value = field.fieldKind === 'list' ? fc.array(scalar(field), { maxLength: 5 }) : scalar(field);
-    entries.push(fc.option(value.map((v): [string, unknown] => [field.jsonName, v]), { nil: undefined }));
-  }
-  return fc.tuple(...entries).map((pairs) => {
-    const out: Record<string, unknown> = {};
-    const oneofs = new Set<string>();
-    for (const pair of pairs) {
-      if (!pair) continue;
-      const field = schema.fields.find((f) => f.jsonName === pair[0]);
-      if (field?.oneof) {
-        if (oneofs.has(field.oneof.name)) continue;
-        oneofs.add(field.oneof.name);
-      }
-      out[pair[0]] = pair[1];
+/** A valid value for a field, by its name and type, so that one mutated field reaches the database. */
+function baseline(field: DescField): unknown {
+  if (field.fieldKind === 'list') return [];
+  if (field.fieldKind !== 'scalar') return undefined;
+  if (field.scalar === ScalarType.BOOL) return true;
+  if (field.scalar !== ScalarType.STRING) return { year: 2024, month: 3, limit: 10 }[field.name] ?? 1;
+  const values: Record<string, string> = {
+    date: '2024-03-05', month: '2024-03', content: 'A day by the river.', email: 'fuzz@example.com',
+    // extractive: any model may be stored, so a bad model name reaches the database.
+    password: 'long enough password', name: 'Fuzz', timezone: 'UTC', llm_provider: 'extractive', llm_model: 'model-x',
+    llm_base_url: 'https://api.example.com/v1', llm_api_key: 'sk-fuzz',
+  };
+  return values[field.name] ?? 'x';
+}
+
+/** Fields of `schema` that requests set (messages, maps and enums are left out), one member per oneof. */
+function fieldsOf(schema: DescMessage): DescField[] {
+  const seen = new Set<string>();
+  return schema.fields.filter((f) => {
+    if (f.fieldKind === 'message' || f.fieldKind === 'map' || f.fieldKind === 'enum') return false;
+    if (!f.oneof) return true;
+    if (seen.has(f.oneof.name)) return false;
+    seen.add(f.oneof.name);
+    return true;
+  });
+}
+
+function valueArbitrary(field: DescField): fc.Arbitrary<unknown> {
+  return field.fieldKind === 'list' ? fc.array(scalar(field), { maxLength: 5 }) : scalar(field);
+}
+
+/** A valid request with one or two of its fields replaced by arbitrary values (or dropped). */
+function mutatedRequest(schema: DescMessage): fc.Arbitrary<Record<string, unknown>> {
+  const fields = fieldsOf(schema);
+  const valid = Object.fromEntries(fields.map((f) => [f.jsonName, baseline(f)]));
+  if (fields.length === 0) return fc.constant(valid);
+  const mutation = fc.integer({ min: 0, max: fields.length - 1 }).chain((i) => {
+    const field = fields[i] as DescField;
+    return fc.option(valueArbitrary(field), { nil: undefined, freq: 8 }).map((v) => [field.jsonName, v] as const);
+  });
+  return fc.tuple(fc.array(mutation, { minLength: 1, maxLength: 2 }), fc.uuid()).map(([changes, id]) => {
+    const out: Record<string, unknown> = { ...valid };
+    if (typeof out.email === 'string') out.email = `fuzz-${id}@example.com`; // a new account each time
+    for (const [name, v] of changes) {
+      if (v === undefined) delete out[name];
+      else out[name] = v;
     }
+    return out;
+  });
+}
+
+/** Every field arbitrary or absent. */
+function arbitraryRequest(schema: DescMessage): fc.Arbitrary<Record<string, unknown>> {
+  const fields = fieldsOf(schema);
+  return fc.tuple(...fields.map((f) => fc.option(valueArbitrary(f), { nil: undefined }))).map((values) => {
+    const out: Record<string, unknown> = {};
+    values.forEach((v, i) => {
+      if (v !== undefined) out[(fields[i] as DescField).jsonName] = v;
+    });
     return out;
   });
 }
@@ -72,24 +120,27 @@ before(async () => {
 });
 after(() => api.close());
 
-const RUNS = 25;
+const RUNS = { mutated: 40, arbitrary: 10 };
 
-test('arbitrary request messages: never a 5xx, and a refused call changes no row', async () => {
-  let calls = 0;
-  for (const rpc of rpcs) {
-    await fc.assert(
-      fc.asyncProperty(requestArbitrary(rpc.method.input), async (request) => {
-        const before = await allRows(api.testDb.db);
-        const answer = await callRpc(api.baseUrl, rpc, JSON.stringify(request), rpc.public ? undefined : token);
-        calls++;
-        assert.ok(answer.status < 500 && answer.code !== 'internal' && answer.code !== 'unknown', `${rpc.name} ${JSON.stringify(request).slice(0, 300)} → ${answer.status} ${answer.text}`);
-        if (answer.status !== 200) assert.equal(await allRows(api.testDb.db), before, `${rpc.name} was refused (${answer.code}) but changed rows`);
-      }),
-      { numRuns: RUNS },
-    );
-  }
-  process.stdout.write(`# fuzz: ${rpcs.length} request messages × ${RUNS} runs = ${calls} calls\n`);
-});
+for (const kind of ['mutated', 'arbitrary'] as const) {
+  test(`${kind} request messages: never a 5xx, and a refused call changes no row`, async () => {
+    let calls = 0;
+    for (const rpc of rpcs) {
+      const requests = kind === 'mutated' ? mutatedRequest(rpc.method.input) : arbitraryRequest(rpc.method.input);
+      await fc.assert(
+        fc.asyncProperty(requests, async (request) => {
+          const before = await allRows(api.testDb.db);
+          const answer = await callRpc(api.baseUrl, rpc, JSON.stringify(request), rpc.public ? undefined : token);
+          calls++;
+          assert.ok(answer.status < 500 && answer.code !== 'internal' && answer.code !== 'unknown', `${rpc.name} ${JSON.stringify(request).slice(0, 300)} → ${answer.status} ${answer.text}`);
+          if (answer.status !== 200) assert.equal(await allRows(api.testDb.db), before, `${rpc.name} was refused (${answer.code}) but changed rows`);
+        }),
+        { numRuns: RUNS[kind] },
+      );
+    }
+    process.stdout.write(`# fuzz: ${rpcs.length} request messages × ${RUNS[kind]} ${kind} requests = ${calls} calls\n`);
+  });
+}
 
 test('arbitrary JSON bodies: never a 5xx', async () => {
   let calls = 0;
