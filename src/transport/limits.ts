@@ -66,15 +66,24 @@ export interface Limits {
   jobBudget(options: JobBudgetOptions): JobBudget;
 }
 
+/** While Redis is away its client queues commands; a limit answers within this bound instead. */
+const LIMIT_TIMEOUT_MS = 2000;
+
 const BUCKET = loadScript('rate-limit');
 const BACKOFF = loadScript('sign-in-backoff');
 const BUDGET = loadScript('job-budget');
 
 async function run(client: RedisClient, script: Parameters<typeof runScript>[1], keys: string[], args: (string | number)[]): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${LIMIT_TIMEOUT_MS} ms`)), LIMIT_TIMEOUT_MS);
+  });
   try {
-    return Number(await runScript<number | string>(client, script, keys, args));
+    return Number(await Promise.race([runScript<number | string>(client, script, keys, args), timeout]));
   } catch (cause) {
     throw new LimitUnavailableError(`limit unavailable (Redis: ${(cause as Error).message})`, { cause });
+  } finally {
+    clearTimeout(timer);
   }
 }
 

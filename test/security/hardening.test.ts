@@ -11,7 +11,8 @@ import { startApiServer } from '../../src/server/api-server.js';
 import { AuthService } from '../../src/gen/diary/v1/auth_pb.js';
 import { SettingsService } from '../../src/gen/diary/v1/settings_pb.js';
 import { createLimits } from '../../src/transport/limits.js';
-import { JWT_SECRET, startTestApi, type TestApi } from '../server/harness.js';
+import { startRedisServer } from '../helpers/redis-server.js';
+import { eventually, JWT_SECRET, startTestApi, type TestApi } from '../server/harness.js';
 import { allRpcs, type Rpc } from './descriptors.js';
 import { callRpc } from './rpc-call.js';
 import { allRows } from './user-data.js';
@@ -20,7 +21,7 @@ import { allRows } from './user-data.js';
 function callFrom(localAddress: string, port: number, path: string, body: object): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port, path, method: 'POST', localAddress, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
@@ -258,4 +259,36 @@ describe('the limits of several server replicas and client addresses', () => {
     assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'));
     assert.equal(addressKey('unknown'), 'unknown');
   });
+});
+
+test('without Redis the limited calls answer unavailable within a bound, never unchecked; they work again when it is back', { timeout: 60_000 }, async () => {
+  const redis = await startRedisServer();
+  const api = await startTestApi({ redisUrl: redis.url });
+  let redisDown = false;
+  try {
+    const user = await api.newUser();
+    const signIn = () => callFrom('127.0.0.1', api.server.port, '/diary.v1.AuthService/SignIn', { email: 'someone@example.com', password: 'wrong one' });
+    assert.equal((await signIn()).status, 401);
+    await redis.stop();
+    redisDown = true;
+    const started = Date.now();
+    const down = await signIn();
+    assert.equal(down.status, 503, down.text);
+    assert.equal((JSON.parse(down.text) as { code: string }).code, 'unavailable');
+    const summary = await fetch(`${api.baseUrl}/diary.v1.SummaryService/RequestSummary`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ date: '2024-03-05' }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    assert.equal(summary.status, 503);
+    assert.ok(Date.now() - started < 15_000, 'answered within the limits’ timeout, not held until Redis returns');
+    await redis.start();
+    redisDown = false;
+    await eventually(async () => ((await signIn()).status === 401 ? true : undefined), 20_000, 'sign-in after Redis is back');
+  } finally {
+    if (redisDown) await redis.start(); // the API closes its connections cleanly only with Redis there
+    await api.close();
+    await redis.destroy();
+  }
 });
