@@ -41,7 +41,7 @@ COPY --from=build /app/dist ./dist
 # The code stays owned by root (read-only to the process); only DATA_DIR is writable.
 USER node
 
-# server (and `all`): API, web UI, /metrics, /healthz, /readyz on PORT.
+# server: API, web UI and /healthz on PORT; /metrics and /readyz on METRICS_PORT (set above), not on PORT.
 # scheduler / subscriber: /metrics, /healthz, /readyz on METRICS_PORT.
 EXPOSE 8080 9464
 

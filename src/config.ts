@@ -1,9 +1,9 @@
 // Every setting of DESIGN.md, read from the environment once, validated, typed and frozen.
 import { hostname } from 'node:os';
+import { parseAllowedHost } from './egress/egress-policy.js';
+import { ConfigError, Reader, type Env } from './env-reader.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError, MAX_DURATION_MS, parseDuration, redactUrl } from './env-reader.js';
 
 /** QUEUE_TRANSPORT values; src/transport/open-messaging.ts is the one place that acts on them. */
 export const TRANSPORT_KINDS = ['pubsub', 'streams'] as const;
@@ -24,39 +24,29 @@ export interface Config {
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
-  llm: { provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number; maxRetries: number };
+  llm: {
+    provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number; maxRetries: number;
+    /** LLM_ALLOWED_HOSTS: `host` or `host:port` a user's own base URL may reach although not public. */
+    allowedHosts: readonly string[];
+    /** LLM_ALLOWED_MODELS: what a user may choose on the system endpoint, besides LLM_MODEL. */
+    allowedModels: readonly string[];
+  };
+  /** USER_MAX_JOBS_PER_HOUR. */
+  userMaxJobsPerHour: number;
   secretKey: string | undefined;
   jwtSecret: string | undefined;
   registerKey: string | undefined;
   port: number;
+  /** HOST; undefined: the role's default (`all` 127.0.0.1, `server` 0.0.0.0). */
+  host: string | undefined;
   metricsPort: number;
+  /** METRICS_PORT when it is set: the server then serves /metrics and /readyz there, not on PORT. */
+  serverMetricsPort: number | undefined;
   logLevel: LogLevel;
   autoMigrate: boolean;
   instance: string;
 }
 
-type Env = Record<string, string | undefined>;
-
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-/**
- * The longest duration a setting may hold: timers (setTimeout/setInterval) take at most 2^31-1 ms,
- * and Node turns anything longer into 1 ms, so `JOB_TIMEOUT=1000h` would time every job out at once.
- */
-export const MAX_DURATION_MS = 2_147_483_647;
-
-/** Parses `500ms`, `30s`, `5m`, `1h` (or a sequence such as `1h30m`) into milliseconds. */
-export function parseDuration(text: string): number | undefined {
-  const parts = text.trim().match(/\d+(?:\.\d+)?(?:ms|s|m|h)/g);
-  if (!parts || parts.join('') !== text.trim()) return undefined;
-  let total = 0;
-  for (const part of parts) {
-    const m = DURATION_RE.exec(part);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  }
-  return Number.isFinite(total) ? Math.round(total) : undefined;
-}
 
 export function isValidTimezone(tz: string): boolean {
   try {
@@ -67,87 +57,7 @@ export function isValidTimezone(tz: string): boolean {
   }
 }
 
-class Reader {
-  constructor(private readonly env: Env) {}
 
-  raw(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  }
-
-  fail(name: string, value: string, accepts: string): never {
-    throw new ConfigError(`Invalid ${name}=${JSON.stringify(value)}: expected ${accepts}`);
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) this.fail(name, v, `an integer from ${min} to ${max}`);
-    return Number(v);
-  }
-
-  optionalInt(name: string, min: number, max: number): number | undefined {
-    return this.raw(name) === undefined ? undefined : this.int(name, 0, min, max);
-  }
-
-  duration(name: string, fallback: string, minMs = 1): number {
-    const v = this.raw(name) ?? fallback;
-    const ms = parseDuration(v);
-    if (ms === undefined || ms < minMs || ms > MAX_DURATION_MS) {
-      this.fail(name, v, `a duration like 500ms, 30s, 5m or 1h, from ${minMs}ms to 596h`);
-    }
-    return ms;
-  }
-
-  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!values.includes(v as T)) this.fail(name, v, `one of ${values.join(', ')}`);
-    return v as T;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const v = this.raw(name)?.toLowerCase();
-    if (v === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-    if (['0', 'false', 'no', 'off'].includes(v)) return false;
-    return this.fail(name, v, 'true or false');
-  }
-
-  url(name: string, protocols: readonly string[], parse: (v: string) => URL = (v) => new URL(v)): string | undefined {
-    const v = this.raw(name);
-    if (v === undefined) return undefined;
-    const accepts = `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`;
-    let parsed: URL;
-    try {
-      parsed = parse(v);
-    } catch {
-      return this.fail(name, redactUrl(v), accepts);
-    }
-    if (!protocols.includes(parsed.protocol)) this.fail(name, redactUrl(v), accepts);
-    return v;
-  }
-}
-
-/**
- * A URL as it may appear in an error message: everything up to its last `@` (user, password, and
- * whatever a password with `@`, `/` or `?` in it would spill) becomes `***`, and the query and
- * fragment (`?password=`, `?key=`) are cut. Plain text, so it holds for values that are not URLs.
- */
-export function redactUrl(value: string): string {
-  let s = value;
-  const at = s.lastIndexOf('@');
-  if (at >= 0) {
-    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s);
-    const keep = scheme && scheme[0].length <= at ? scheme[0] : '';
-    s = `${keep}***${s.slice(at)}`;
-  }
-  return s.replace(/[?#][\s\S]*$/, '?...');
-}
 
 /** pg accepts `postgres://user:pw@/db?host=/socket` (no host), which WHATWG URL does not parse. */
 function parsePostgresUrl(v: string): URL {
@@ -203,6 +113,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       `Invalid LLM_PROVIDER="openai": it needs LLM_BASE_URL (e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1) and LLM_MODEL`,
     );
   }
+  const allowedHosts = r.list('LLM_ALLOWED_HOSTS');
+  for (const h of allowedHosts) if (!parseAllowedHost(h)) r.fail('LLM_ALLOWED_HOSTS', h, 'comma-separated host or host:port entries such as localhost:11434');
+  const allowedModels = r.list('LLM_ALLOWED_MODELS');
+  for (const m of allowedModels) if (m.length > 200 || /[\u0000-\u001f\u007f-\u009f]/.test(m)) r.fail('LLM_ALLOWED_MODELS', m, 'comma-separated model names');
+  const listenHost = r.raw('HOST');
+  if (listenHost !== undefined && !validHost(listenHost.replace(/^\[(.*)\]$/, '$1'))) r.fail('HOST', listenHost, 'an address to listen on such as 127.0.0.1, 0.0.0.0 or ::');
   const secretKey = r.raw('SECRET_KEY');
   if (secretKey !== undefined && secretKey.length < 32) r.fail('SECRET_KEY', '***', 'at least 32 characters (e.g. `openssl rand -hex 32`)');
   const jwtSecret = r.raw('JWT_SECRET');
@@ -241,12 +157,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxRpm: r.optionalInt('LLM_MAX_RPM', 1, 1_000_000),
       timeoutMs: r.duration('LLM_TIMEOUT', '60s', 100),
       maxRetries: r.int('LLM_MAX_RETRIES', 4, 0, 20),
+      allowedHosts,
+      allowedModels,
     },
+    userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
     secretKey,
     jwtSecret,
     registerKey: r.raw('REGISTER_KEY'),
     port: r.int('PORT', 8080, 0, 65535),
+    host: listenHost?.replace(/^\[(.*)\]$/, '$1'),
     metricsPort: r.int('METRICS_PORT', 9464, 0, 65535),
+    serverMetricsPort: r.optionalInt('METRICS_PORT', 0, 65535),
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     autoMigrate: r.bool('AUTO_MIGRATE', true),
     instance: `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
@@ -285,11 +206,15 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_TIMEOUT', default: '60s', meaning: 'one LLM request' },
   { name: 'LLM_MAX_RETRIES', default: '4', meaning: 'retries of one LLM call on 429, 5xx and network errors (with backoff) before the job itself is retried' },
   { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
+  { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
+  { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
+  { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
   { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },
   { name: 'REGISTER_KEY', default: '—', meaning: 'server: when set, sign-ups must know it' },
-  { name: 'PORT', default: '8080', meaning: 'server: API, web UI, /metrics, /healthz, /readyz' },
-  { name: 'METRICS_PORT', default: '9464', meaning: 'scheduler / subscriber: /metrics, /healthz, /readyz' },
+  { name: 'HOST', default: '127.0.0.1 / 0.0.0.0', meaning: 'listen address of the API and web UI: 127.0.0.1 for `all`, 0.0.0.0 for `server`' },
+  { name: 'PORT', default: '8080', meaning: 'server: API, web UI, /healthz (and /metrics, /readyz unless METRICS_PORT is set)' },
+  { name: 'METRICS_PORT', default: '9464', meaning: 'scheduler / subscriber: /metrics, /healthz, /readyz; server: when set, /metrics and /readyz are served here only, not on PORT' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'JSON logs: fatal, error, warn, info, debug, trace, silent' },
   { name: 'AUTO_MIGRATE', default: 'true', meaning: 'apply migrations at start (set false when a migrate job runs first)' },
 ];

@@ -31,7 +31,7 @@ export const messagesShed = new Counter({
 });
 export const jobsProcessed = new Counter({
   name: 'diary_jobs_processed_total',
-  help: 'Jobs finished, by type and outcome (done|current|failed|retry|claimed_elsewhere|lease_lost|superseded).',
+  help: 'Jobs finished, by type and outcome (done|current|failed|retry|claimed_elsewhere|lease_lost|superseded|deferred).',
   labelNames: ['type', 'outcome'] as const,
   registers: r,
 });
@@ -74,7 +74,7 @@ export const llmTokens = new Counter({
 });
 export const llmErrors = new Counter({
   name: 'diary_llm_errors_total',
-  help: 'LLM errors by provider and class (rate_limited|server|network|timeout|auth|model|refused|bad_response).',
+  help: 'LLM errors by provider and class (rate_limited|server|network|timeout|auth|model|refused|bad_response|egress).',
   labelNames: ['provider', 'class'] as const,
   registers: r,
 });

@@ -1,14 +1,16 @@
-// Opens what the processes share — database, the Redis seam, summarizers — once, and closes it in
-// the right order.
+// Opens what the processes share — database, the Redis seam, summarizers, the egress policy — once,
+// and closes it in the right order.
 import type { Config } from './config.js';
 import { secretBoxFromSetting } from './crypto/secret-box.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import type { JobLlmSettings } from './db/summaries.js';
+import { EgressPolicy, type Resolver } from './egress/egress-policy.js';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
-import { resolveUserSummarizer, type SystemLlmOptions } from './summarizer/create-summarizer.js';
+import { resolveUserSummarizer, userEgress, type SystemLlmOptions } from './summarizer/create-summarizer.js';
 import type { Summarizer } from './summarizer/summarizer.js';
+import type { JobBudget, JobBudgetOptions } from './transport/limits.js';
 import type { Messaging } from './transport/messaging.js';
 import { openMessaging } from './transport/open-messaging.js';
 
@@ -16,10 +18,14 @@ export interface Runtime {
   config: Readonly<Config>;
   logger: Logger;
   db: Db;
-  /** Everything of Redis: transport, inspector, claims, tick lock, rate limits. */
+  /** Everything of Redis: transport, inspector, claims, tick lock, fleet-wide limits. */
   messaging: Messaging;
   /** The summarizer for a user's LLM settings over the system default. */
   summarizerFor(settings: JobLlmSettings): Summarizer;
+  /** Where users' own LLM base URLs may point (LLM_ALLOWED_HOSTS). */
+  egress: EgressPolicy;
+  /** USER_MAX_JOBS_PER_HOUR. */
+  jobBudget: JobBudget;
   /** Redis and database reachability, for /readyz. */
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -38,8 +44,14 @@ export async function openDatabase(config: Readonly<Config>, logger: Logger): Pr
 
 export { openMessaging };
 
+/** What tests change: DNS answers for the egress policy, the USER_MAX_JOBS_PER_HOUR window and clock. */
+export interface RuntimeOptions {
+  resolve?: Resolver;
+  jobBudget?: Omit<JobBudgetOptions, 'limit'>;
+}
+
 /** Everything a process role needs. `db` is shared when given (and then not closed here). */
-export async function openRuntime(config: Readonly<Config>, logger: Logger, db?: Db): Promise<Runtime> {
+export async function openRuntime(config: Readonly<Config>, logger: Logger, db?: Db, options: RuntimeOptions = {}): Promise<Runtime> {
   const messaging = await openMessaging(config, logger);
   let database: Db;
   try {
@@ -49,7 +61,10 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     throw err;
   }
 
+  const egress = new EgressPolicy({ allowedHosts: config.llm.allowedHosts, ...(options.resolve ? { resolve: options.resolve } : {}) });
   const system: SystemLlmOptions = {
+    egress: userEgress(egress),
+    allowedModels: config.llm.allowedModels,
     provider: config.llm.provider,
     ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
     ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),
@@ -67,6 +82,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     db: database,
     messaging,
     summarizerFor: (settings) => resolveUserSummarizer(system, settings, box),
+    egress,
+    jobBudget: messaging.limits.jobBudget({ limit: config.userMaxJobsPerHour, ...options.jobBudget }),
     readiness: [
       { name: 'redis', check: () => messaging.isReady() },
       {

@@ -246,7 +246,7 @@ describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
 describe('LLM settings', () => {
   it('openai with a base URL and a model', () => {
     const c = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'sk-test', LLM_MAX_RPM: '60' });
-    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4 });
+    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
   });
 
   it('openai without LLM_BASE_URL, or without LLM_MODEL, is refused with a line saying what it needs', () => {
@@ -294,6 +294,10 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   METRICS_PORT: { env: { METRICS_PORT: '65536' }, accepts: /integer from 0 to 65535/ },
   LOG_LEVEL: { env: { LOG_LEVEL: 'verbose' }, accepts: /fatal.*error.*warn.*info.*debug.*trace/ },
   AUTO_MIGRATE: { env: { AUTO_MIGRATE: 'maybe' }, accepts: /true or false/ },
+  LLM_ALLOWED_HOSTS: { env: { LLM_ALLOWED_HOSTS: 'localhost:11434, http://ollama/v1' }, accepts: /host or host:port/ },
+  LLM_ALLOWED_MODELS: { env: { LLM_ALLOWED_MODELS: 'gpt-4o,bad\u0007model' }, accepts: /model names/ },
+  USER_MAX_JOBS_PER_HOUR: { env: { USER_MAX_JOBS_PER_HOUR: '0' }, accepts: /integer from 1/ },
+  HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
 const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
@@ -301,6 +305,28 @@ const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
   LLM_API_KEY: (c) => c.llm.apiKey,
   REGISTER_KEY: (c) => c.registerKey,
 };
+
+describe('egress, budget and listening settings', () => {
+  it('are read as lists, numbers and addresses; METRICS_PORT moves the server ops only when set', () => {
+    const c = loadConfig({
+      LLM_ALLOWED_HOSTS: ' localhost:11434 , ollama ',
+      LLM_ALLOWED_MODELS: 'gpt-4o-mini,gpt-4o',
+      USER_MAX_JOBS_PER_HOUR: '30',
+      HOST: '[::1]',
+      METRICS_PORT: '9464',
+    });
+    assert.deepEqual([...c.llm.allowedHosts], ['localhost:11434', 'ollama']);
+    assert.deepEqual([...c.llm.allowedModels], ['gpt-4o-mini', 'gpt-4o']);
+    assert.equal(c.userMaxJobsPerHour, 30);
+    assert.equal(c.host, '::1');
+    assert.equal(c.serverMetricsPort, 9464);
+    const d = loadConfig({});
+    assert.equal(d.userMaxJobsPerHour, 120);
+    assert.equal(d.host, undefined);
+    assert.equal(d.serverMetricsPort, undefined);
+    assert.equal(d.metricsPort, 9464);
+  });
+});
 
 describe('bad values', () => {
   it('every SETTINGS row is either validated (BAD) or free text (UNVALIDATED) here', () => {

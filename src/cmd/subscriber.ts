@@ -20,6 +20,7 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
     jobTimeoutMs: config.subscriber.jobTimeoutMs,
     minChars: config.summaryMinChars,
     summarizerFor: (settings) => rt.summarizerFor(settings),
+    jobBudget: rt.jobBudget,
   });
   const consumer = await rt.messaging.transport.consume(runner, {
     concurrency: config.subscriber.maxConcurrentJobs,

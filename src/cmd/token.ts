@@ -5,7 +5,7 @@
 import { UUID_RE } from '../messages.js';
 import { UsageError } from '../errors/usage-error.js';
 import { existingJwtSecret } from '../server/jwt-secret.js';
-import { mintToken } from '../server/tokens.js';
+import { MAX_TOKEN_AGE_SECONDS, mintToken } from '../server/tokens.js';
 import type { CommandContext } from './command.js';
 
 
@@ -14,7 +14,8 @@ function ttlSeconds(text: string): number {
   const m = /^(\d+)(m|h|d)$/.exec(text);
   if (!m) throw new UsageError('--ttl must look like 30m, 12h or 30d');
   const seconds = Number(m[1]) * { m: 60, h: 3600, d: 86_400 }[m[2] as 'm' | 'h' | 'd'];
-  if (seconds < 60 || seconds > 366 * 86_400) throw new UsageError('--ttl must be between 1m and 366d');
+  // The server refuses tokens older than MAX_TOKEN_AGE_SECONDS, so a longer one would stop working early.
+  if (seconds < 60 || seconds > MAX_TOKEN_AGE_SECONDS) throw new UsageError(`--ttl must be between 1m and ${MAX_TOKEN_AGE_SECONDS / 86_400}d`);
   return seconds;
 }
 

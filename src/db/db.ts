@@ -1,8 +1,8 @@
 // The one database seam: the same SQL runs on PostgreSQL (`pg`) and on embedded PGlite.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { privateDataDir, privateTree } from '../data-dir.js';
 import { settledWithin } from '../timeout.js';
 import { lockPglite } from './pglite-lock.js';
 
@@ -108,7 +108,7 @@ async function openPostgres(url: string, max: number): Promise<Db> {
 
 async function openPglite(dataDir: string): Promise<Db> {
   const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  if (!inMemory) privateDataDir(dataDir); // plaintext diaries: 0700, files 0600 (WAL included)
   const unlock = inMemory ? () => {} : lockPglite(dataDir);
   let lite: PGlite;
   try {
@@ -119,6 +119,7 @@ async function openPglite(dataDir: string): Promise<Db> {
     unlock();
     throw err;
   }
+  if (!inMemory) privateTree(dataDir);
   type LiteTx = Parameters<Parameters<PGlite['transaction']>[0]>[0];
   const wrap = (c: PGlite | LiteTx): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {

@@ -20,7 +20,7 @@ const callerKey = createContextKey<Caller | undefined>(undefined, { description:
 export const clientAddressKey = createContextKey<string>('unknown', { description: 'client address' });
 
 /** Methods reachable without a token, as "package.Service/Method". */
-const PUBLIC_METHODS = new Set(['diary.v1.AuthService/SignUp', 'diary.v1.AuthService/SignIn']);
+export const PUBLIC_METHODS: ReadonlySet<string> = new Set(['diary.v1.AuthService/SignUp', 'diary.v1.AuthService/SignIn']);
 
 export interface AuthOptions {
   jwtSecret: string;

@@ -28,11 +28,15 @@ async function runCheck(c: ReadinessCheck): Promise<boolean> {
   }
 }
 
-/** Handles the ops paths; returns false for any other request so the caller can route it. */
-export function opsRoutes(checks: readonly ReadinessCheck[]) {
+export type OpsPath = '/healthz' | '/readyz' | '/metrics';
+export const ALL_OPS_PATHS: ReadonlySet<OpsPath> = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Handles the ops paths in `paths`; returns false for any other request so the caller can route it. */
+export function opsRoutes(checks: readonly ReadinessCheck[], paths: ReadonlySet<OpsPath> = ALL_OPS_PATHS) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] as OpsPath;
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (!paths.has(path)) return false;
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return true;
@@ -59,8 +63,8 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-/** A small HTTP server with just the ops paths (scheduler and subscriber, on METRICS_PORT). */
-export async function startOpsServer(port: number, checks: readonly ReadinessCheck[], logger: Logger): Promise<OpsServer> {
+/** A small HTTP server with just the ops paths (scheduler, subscriber and, when set, the server on METRICS_PORT). */
+export async function startOpsServer(port: number, checks: readonly ReadinessCheck[], logger: Logger, host = '0.0.0.0'): Promise<OpsServer> {
   const routes = opsRoutes(checks);
   const server = createServer((req, res) => {
     routes(req, res)
@@ -74,7 +78,7 @@ export async function startOpsServer(port: number, checks: readonly ReadinessChe
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => resolve());
+    server.listen(port, host, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -48,10 +48,20 @@ export function requireTimezone(tz: string): string {
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** C0 and C1 control characters (NUL included: PostgreSQL text cannot hold it). */
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Trimmed single-line text of at most `max` characters; null when empty. */
+export function plainText(value: string, field: string, max: number): string | null {
+  const v = value.trim();
+  if (CONTROL_RE.test(v)) throw invalid(`${field} must not contain control characters`);
+  if (v.length > max) throw invalid(`${field} is too long (at most ${max} characters)`);
+  return v === '' ? null : v;
+}
 
 /** Lower-cased and trimmed: emails are unique case-insensitively. */
 export function normalizeEmail(email: string): string {
-  const e = email.trim().toLowerCase();
-  if (e.length > 254 || !EMAIL_RE.test(e)) throw invalid('email must be an email address');
+  const e = plainText(email, 'email', 254)?.toLowerCase() ?? '';
+  if (!EMAIL_RE.test(e)) throw invalid('email must be an email address');
   return e;
 }

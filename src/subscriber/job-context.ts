@@ -18,11 +18,14 @@ export interface JobContext {
    * the settings cannot work (an unknown provider, a key that cannot be decrypted).
    */
   summarizerFor(settings: JobLlmSettings): Summarizer;
+  /** Counts one LLM job of the job's user (USER_MAX_JOBS_PER_HOUR): 0 when it may run, else ms until there is room. */
+  takeLlmJob?(): Promise<number>;
 }
 
 /**
  * How a job ended without error: `done` (summary stored), `current` (nothing to do: the summary is
  * already up to date or the input is gone or too short), `superseded` (the input changed while it
- * was summarized; the new version is a target of its own).
+ * was summarized; the new version is a target of its own), `deferred` (the user's LLM budget is
+ * spent: back to `queued` for a later tick).
  */
-export type JobOutcome = 'done' | 'current' | 'superseded';
+export type JobOutcome = 'done' | 'current' | 'superseded' | 'deferred';

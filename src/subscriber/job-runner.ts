@@ -9,6 +9,7 @@ import { jobFields, jobKey, type JobMessage } from '../messages.js';
 import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesReceived } from '../metrics.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
+import type { JobBudget } from '../transport/limits.js';
 import type { DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
 import type { JobContext, JobOutcome } from './job-context.js';
@@ -21,6 +22,8 @@ export interface JobRunnerOptions {
   jobTimeoutMs: number;
   minChars: number;
   summarizerFor(settings: JobLlmSettings): Summarizer;
+  /** USER_MAX_JOBS_PER_HOUR; absent: no per-user budget. */
+  jobBudget?: JobBudget;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
   /** Runs the job's handler. @defaultValue the handler table of handlers/index.ts */
@@ -106,6 +109,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         attempt: delivery.deliveryCount,
         minChars: options.minChars,
         summarizerFor: options.summarizerFor,
+        ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
       });
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
       return { kind: 'ack' };

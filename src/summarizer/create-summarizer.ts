@@ -1,8 +1,11 @@
 // Builds the Summarizer for the system settings (LLM_*) or for one user's user_llms row.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { LLM_PROVIDERS, type LlmProvider } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { egressDispatcher } from '../egress/egress-dispatcher.js';
+import { EgressPolicy, isEgressRefused } from '../egress/egress-policy.js';
 import { PermanentJobError } from '../errors/job-errors.js';
 import { ExtractiveSummarizer } from './extractive.js';
 import { OpenAiSummarizer, type LlmRateLimiter } from './openai.js';
@@ -18,10 +21,27 @@ export interface CreateSummarizerOptions {
   maxInputChars?: number;
   rateLimiter?: LlmRateLimiter;
   logger?: Logger;
+  dispatcher?: Dispatcher;
+  classOnlyErrors?: boolean;
+}
+
+/** A user's own base URL: the egress policy, and the dispatcher that applies it when connecting. */
+export interface UserEgress {
+  policy: EgressPolicy;
+  dispatcher: Dispatcher;
+}
+
+export function userEgress(policy: EgressPolicy): UserEgress {
+  return { policy, dispatcher: egressDispatcher(policy) };
 }
 
 /** The system default LLM (LLM_PROVIDER, LLM_BASE_URL, LLM_API_KEY, LLM_MODEL, …). */
-export type SystemLlmOptions = CreateSummarizerOptions;
+export type SystemLlmOptions = CreateSummarizerOptions & {
+  /** For users' own base URLs. @defaultValue the policy with no LLM_ALLOWED_HOSTS */
+  egress?: UserEgress;
+  /** LLM_ALLOWED_MODELS: models a user may choose on the system endpoint besides `model`. */
+  allowedModels?: readonly string[];
+};
 
 /** A user_llms row's override columns; null means "the system default". */
 export interface UserLlmSettings {
@@ -46,7 +66,21 @@ export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
     ...(opts.maxInputChars !== undefined ? { maxInputChars: opts.maxInputChars } : {}),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.dispatcher ? { dispatcher: opts.dispatcher, classOnlyErrors: opts.classOnlyErrors === true } : {}),
   });
+}
+
+let defaultEgress: UserEgress | undefined;
+
+/**
+ * A model the user chose on the system endpoint (where the operator pays) must be LLM_MODEL or in
+ * LLM_ALLOWED_MODELS. A stored choice the operator no longer allows fails the job rather than
+ * running another model than the one the user picked; saving new settings retries it.
+ */
+export function modelRefusal(system: Pick<SystemLlmOptions, 'model' | 'allowedModels'>, model: string): string | undefined {
+  if (model === system.model || (system.allowedModels ?? []).includes(model)) return undefined;
+  const offered = [system.model, ...(system.allowedModels ?? [])].filter(Boolean).join(', ');
+  return `the model "${model}" is not offered on this server's LLM${offered ? ` (offered: ${offered})` : ''}; choose one of those, or use your own base URL or API key`;
 }
 
 // Summarizers are reused across jobs; the cache key is a hash, so no key sits in it in clear.
@@ -107,8 +141,22 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
   const model = user?.model ?? system.model;
   const encrypted = user?.apiKeyEncrypted ?? null;
   const useSystemKey = encrypted === null && baseUrl === system.baseUrl;
+  const ownUrl = baseUrl !== undefined && baseUrl !== system.baseUrl;
+  if (useSystemKey && model && user?.model) {
+    const refusal = modelRefusal(system, model);
+    if (refusal) throw new PermanentJobError(refusal);
+  }
+  const egress = ownUrl ? (system.egress ?? (defaultEgress ??= userEgress(new EgressPolicy()))) : undefined;
+  if (egress && baseUrl) {
+    try {
+      egress.policy.parseUrl(baseUrl);
+    } catch (err) {
+      if (isEgressRefused(err)) throw new PermanentJobError(`llm_base_url ${err.message}`);
+      throw err;
+    }
+  }
   const keyId = encrypted !== null ? `user:${encrypted}` : useSystemKey ? `system:${system.apiKey ?? ''}` : 'none';
-  return cached({ provider, baseUrl, model, keyId, shared, objects }, () => {
+  return cached({ provider, baseUrl, model, keyId, shared, objects: [...objects, idOf(egress)] }, () => {
     let apiKey: string | undefined;
     if (encrypted !== null) {
       if (!box) throw new PermanentJobError("the user's API key is stored encrypted but SECRET_KEY is not set");
@@ -125,6 +173,7 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
         ...(baseUrl ? { baseUrl } : {}),
         ...(model ? { model } : {}),
         ...(apiKey ? { apiKey } : { apiKey: undefined }),
+        ...(egress ? { dispatcher: egress.dispatcher, classOnlyErrors: true } : { dispatcher: undefined }),
       });
     } catch (err) {
       throw new PermanentJobError(`invalid LLM settings: ${err instanceof Error ? err.message : String(err)}`);

@@ -12,9 +12,11 @@
 // The API key is sent only in the Authorization header and is scrubbed from any text the server
 // sends back before that text reaches an error message or a log line.
 import type { Logger } from 'pino';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { isEgressRefused } from '../egress/egress-policy.js';
 import { PermanentJobError, TransientJobError } from '../errors/job-errors.js';
 import { redactUrl } from '../config.js';
+import { AttemptError } from './attempt-error.js';
 import { llmErrors, llmLatency, llmRequests, llmTokens } from '../metrics.js';
 import { detectEntriesLanguage } from './language.js';
 import type { ChatMessage } from './prompts.js';
@@ -48,28 +50,17 @@ export interface OpenAiSummarizerOptions {
   logger?: Logger;
   /** Sampling temperature, default 0.2 (summaries should stay close to the text). */
   temperature?: number;
+  /** Connections go through it (a user's own endpoint: the egress dispatcher). Redirects are never followed. */
+  dispatcher?: Dispatcher;
+  /** A user's own endpoint: errors name only their class (timeout, refused, HTTP status), never its body or socket text. */
+  classOnlyErrors?: boolean;
 }
-
-type ErrorClass = 'rate_limited' | 'server' | 'network' | 'timeout' | 'auth' | 'model' | 'refused' | 'bad_response';
 
 const PROVIDER = 'openai';
 
 interface Completion {
   text: string;
   usage?: { inputTokens: number; outputTokens: number };
-}
-
-/** A failure of one request, before the retry policy decides what to do with it. */
-class AttemptError extends Error {
-  constructor(
-    message: string,
-    readonly errorClass: ErrorClass,
-    readonly permanent: boolean,
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -90,6 +81,8 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #rateLimiter: LlmRateLimiter | undefined;
   readonly #log: Logger | undefined;
   readonly #endpoint: EndpointTraits = { plainTextOnly: false };
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #classOnlyErrors: boolean;
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
@@ -110,6 +103,8 @@ export class OpenAiSummarizer implements Summarizer {
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.#temperature = options.temperature ?? 0.2;
     this.#rateLimiter = options.rateLimiter;
+    this.#dispatcher = options.dispatcher;
+    this.#classOnlyErrors = options.classOnlyErrors === true;
     this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrl(this.#url) });
   }
 
@@ -147,14 +142,14 @@ export class OpenAiSummarizer implements Summarizer {
         llmErrors.inc({ provider: PROVIDER, class: err.errorClass });
         if (err.permanent) {
           this.#log?.warn({ class: err.errorClass, err: err.message }, 'LLM request failed permanently');
-          throw new PermanentJobError(`LLM ${err.errorClass}: ${err.message}`);
+          throw new PermanentJobError(`LLM ${err.errorClass}: ${err.shown(this.#classOnlyErrors)}`);
         }
         const exhausted = attempt >= this.#maxRetries;
         const tooLong = err.retryAfterMs !== undefined && err.retryAfterMs > this.#maxRetryAfterMs;
         if (exhausted || tooLong) {
           this.#log?.warn({ class: err.errorClass, attempts: attempt + 1, retryAfterMs: err.retryAfterMs }, 'LLM request failed, handing the job back');
           const why = exhausted ? `after ${attempt + 1} attempts` : `server asks to wait ${err.retryAfterMs} ms`;
-          throw new TransientJobError(`LLM ${err.errorClass} ${why}: ${err.message}`, {
+          throw new TransientJobError(`LLM ${err.errorClass} ${why}: ${err.shown(this.#classOnlyErrors)}`, {
             ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
             ...(err.errorClass === 'network' ? { cause: err.cause } : {}),
           });
@@ -189,7 +184,7 @@ export class OpenAiSummarizer implements Summarizer {
     try {
       // undici's request, not fetch: the same HTTP client without WHATWG streams costs a third of
       // the CPU per call, which counts at hundreds of jobs per second.
-      const res = await request(this.#url, { method: 'POST', headers, body, signal: controller.signal });
+      const res = await request(this.#url, { method: 'POST', headers, body, signal: controller.signal, dispatcher: this.#dispatcher });
       status = res.statusCode;
       const ra = res.headers['retry-after'];
       retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
@@ -199,6 +194,8 @@ export class OpenAiSummarizer implements Summarizer {
       llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
       if (signal.aborted) throw signal.reason;
       if (timedOut) throw new AttemptError(`no answer within ${this.#timeoutMs} ms`, 'timeout', false);
+      const refusal = [cause, cause instanceof Error ? cause.cause : undefined].find(isEgressRefused);
+      if (refusal) throw new AttemptError(`refused by the egress policy: ${refusal.message}`, 'egress', true);
       const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : 'request failed';
       throw new AttemptError(`network error: ${this.#scrub(detail)}`, 'network', false, undefined, { cause });
     } finally {
@@ -208,7 +205,7 @@ export class OpenAiSummarizer implements Summarizer {
     llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
     const ok = status >= 200 && status < 300;
     llmRequests.inc({ provider: PROVIDER, outcome: ok ? 'ok' : 'error' });
-    if (!ok) throw this.#httpError(status, raw, retryAfter);
+    if (!ok) throw Object.assign(this.#httpError(status, raw, retryAfter), { status });
     const completion = this.#parse(raw);
     if (completion.usage) {
       llmTokens.inc({ provider: PROVIDER, kind: 'input' }, completion.usage.inputTokens);

@@ -4,6 +4,7 @@
 // fleet-wide rate limits. open-messaging.ts builds it from the settings.
 import type { ClaimStore } from './claim-store.js';
 import type { Inspector } from './inspector.js';
+import type { Limits } from './limits.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TickLock } from './tick-lock.js';
 import type { Transport } from './transport.js';
@@ -26,8 +27,10 @@ export interface Messaging {
   readonly tickLock: TickLock;
   /** Where jobs travel (channel or stream), for log lines. */
   readonly where: string;
-  /** A token bucket named `name`, shared by every process through Redis. */
+  /** A token bucket named `name` that waits for its turn (LLM_MAX_RPM), shared by every process. */
   rateLimiter(name: string, options: RateLimitOptions): RateLimiter;
+  /** Request buckets, sign-in backoff and job budgets, shared by every process. */
+  readonly limits: Limits;
   /** Connected, and subscribed or reading once consuming. */
   isReady(): boolean;
   /** Closes what it opened, in order: claims, the transport, then the connection. */

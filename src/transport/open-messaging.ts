@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createClaimStore } from './claim-store.js';
 import { keysFor } from './keys.js';
+import { createLimits } from './limits.js';
 import type { Messaging } from './messaging.js';
 import { pubsubInspector } from './pubsub/pubsub-inspector.js';
 import { createPubSubTransport } from './pubsub/pubsub-transport.js';
@@ -45,6 +46,7 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
     claims,
     tickLock: createTickLock(claims),
     where: streams ? keys.stream : keys.channel,
+    limits: createLimits(scripts, keys),
     rateLimiter: (name, options) => createRedisRateLimiter({ scripts, key: keys.rateLimit(name), ...options }),
     isReady: () => transport.isReady(),
     async close() {

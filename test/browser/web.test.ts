@@ -7,7 +7,7 @@
 // moves to awkward days; the browser gets the same time through Playwright's clock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,16 +36,14 @@ const skip = process.env.CI
     ? 'no build (npm run build)'
     : false;
 
-/** The demo user's password as `all` prints it (or as DEMO_PASSWORD sets it). */
-function demoPassword(stdout: string): string | undefined {
+/** The demo user's password: `all` keeps it in DATA_DIR/demo-password (and shows it on a terminal only). */
+function demoPassword(dataDir: string): string | undefined {
   if (process.env.DEMO_PASSWORD) return process.env.DEMO_PASSWORD;
-  for (const line of stdout.split('\n')) {
-    if (!line.includes(DEMO_EMAIL)) continue;
-    const m = /password[:=\s]+["'`]?([^\s"'`,)]+)/i.exec(line);
-    if (m?.[1]) return m[1];
+  try {
+    return readFileSync(join(dataDir, 'demo-password'), 'utf8').trim();
+  } catch {
+    return undefined;
   }
-  const m = /password[:=\s]+["'`]?([^\s"'`,)]+)/i.exec(stdout);
-  return m?.[1];
 }
 
 const DIARY_TEXT =
@@ -294,8 +292,8 @@ describe('web app in Chromium', { skip, timeout: 300_000 }, () => {
   });
 
   test('the admin sees the job that just ran on the dashboard', { timeout: 120_000 }, async () => {
-    const password = demoPassword(app.stdout());
-    assert.ok(password, `\`all\` prints the demo user's password; stdout was:\n${app.stdout()}`);
+    const password = demoPassword(dataDir);
+    assert.ok(password, `\`all\` keeps the demo user's password in ${dataDir}/demo-password`);
     const page = await newPage();
     await signIn(page, DEMO_EMAIL, password);
     await page.getByTestId('nav-admin').click();

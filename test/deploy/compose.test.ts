@@ -263,7 +263,19 @@ describe('docker-compose.yml', () => {
       assert.ok(!env.has('REDIS_URL'), `${name}: REDIS_URL would override REDIS_HOST/REDIS_PORT`);
     }
     assert.equal(envOf(service('server')).get('PORT'), '8080');
-    for (const name of ['scheduler', 'subscriber']) assert.equal(envOf(service(name)).get('METRICS_PORT'), '9464', `${name}: METRICS_PORT`);
+    for (const name of LONG_RUNNING) assert.equal(envOf(service(name)).get('METRICS_PORT'), '9464', `${name}: METRICS_PORT`);
+  });
+
+  test("the server listens on every interface, and its /metrics and /readyz stay off the published port", () => {
+    const env = envOf(service('server'));
+    assert.equal(env.get('HOST'), '0.0.0.0');
+    const ports = arr(service('server').ports, 'server.ports').map((p) => (isObj(p) ? String(p.target) : String(p).split(':').at(-1)));
+    assert.ok(!ports.includes(env.get('METRICS_PORT') ?? ''), `server must not publish METRICS_PORT, got ${ports.join(', ')}`);
+    for (const name of ['LLM_PROVIDER', 'LLM_BASE_URL', 'LLM_MODEL', 'LLM_ALLOWED_HOSTS', 'LLM_ALLOWED_MODELS']) {
+      assert.ok(env.has(name), `server: ${name} (settings are checked when saved)`);
+      assert.ok(envOf(service('subscriber')).has(name), `subscriber: ${name}`);
+    }
+    assert.ok(!env.has('LLM_API_KEY'), 'the server never calls the LLM: no key for it');
   });
 
   test("every app service's environment names are real settings", async () => {
@@ -425,8 +437,8 @@ describe('deploy/prometheus/prometheus.yml', () => {
   }
   const all = jobs.flatMap((j) => targetsOf(j).map((t) => ({ ...t, path: String(j.metrics_path ?? '/metrics') })));
 
-  test('scrapes server:8080, scheduler:9464 and subscriber:9464 on /metrics', () => {
-    for (const [host, port] of [['server', '8080'], ['scheduler', '9464'], ['subscriber', '9464']] as const) {
+  test('scrapes server, scheduler and subscriber on METRICS_PORT 9464 at /metrics', () => {
+    for (const [host, port] of [['server', '9464'], ['scheduler', '9464'], ['subscriber', '9464']] as const) {
       const t = all.find((x) => x.host === host);
       assert.ok(t, `no scrape target for ${host}`);
       assert.equal(t.port, port, `${host} port`);
@@ -441,7 +453,7 @@ describe('deploy/prometheus/prometheus.yml', () => {
 
   test('the ports match the ones the compose services are told to listen on', () => {
     const expected: Record<string, string | null | undefined> = {
-      server: envOf(service('server')).get('PORT'),
+      server: envOf(service('server')).get('METRICS_PORT'),
       scheduler: envOf(service('scheduler')).get('METRICS_PORT'),
       subscriber: envOf(service('subscriber')).get('METRICS_PORT'),
     };

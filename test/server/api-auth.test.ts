@@ -84,7 +84,7 @@ describe('accounts', () => {
   before(async () => {
     api = await startTestApi({
       env: { REGISTER_KEY: 'let-me-in' },
-      rateLimits: { signInPerEmail: { capacity: 3, refillMs: 60_000 }, authPerAddress: { capacity: 1000, refillMs: 1000 } },
+      rateLimits: { signInBackoff: { free: 3, baseMs: 60_000 }, authPerAddress: { capacity: 1000, refillMs: 1000 } },
     });
   });
   after(() => api.close());
@@ -130,7 +130,7 @@ describe('accounts', () => {
     assert.equal(wrong.rawMessage, unknown.rawMessage);
     await auth.signIn({ email: 'EVE@example.com', password: 'the wrong one' }).catch(() => {});
     await auth.signIn({ email: 'eve@example.com', password: 'the wrong one' }).catch(() => {});
-    // Capacity 3 used up (the email is matched case-insensitively): even the right password is refused now.
+    // Three attempts used up (the email is matched case-insensitively): even the right password waits now.
     assert.equal(await code(auth.signIn({ email: 'eve@example.com', password: 'the right one' })), Code.ResourceExhausted);
     // Another email is not affected.
     await auth.signIn({ email: 'alice@example.com', password: 'correct horse' });

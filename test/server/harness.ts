@@ -8,7 +8,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createUser } from '../../src/db/users.js';
 import { createLogger } from '../../src/logger.js';
-import { openRuntime, type Runtime } from '../../src/runtime.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import { startApiServer, type ApiServer, type RateLimits } from '../../src/server/api-server.js';
 import { mintToken } from '../../src/server/tokens.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
@@ -36,6 +36,10 @@ export interface TestApiOptions {
   redisUrl?: string;
   rateLimits?: Partial<RateLimits>;
   webRoot?: string | null;
+  /** DNS answers for the egress policy, the job budget's window and clock. */
+  runtime?: RuntimeOptions;
+  /** The server's clock (today, this month). */
+  now?: () => Date;
 }
 
 function bearer(token: string | undefined): Interceptor {
@@ -60,7 +64,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...options.env,
   });
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const rt = await openRuntime(config, logger, testDb.db);
+  const rt = await openRuntime(config, logger, testDb.db, options.runtime);
   const server = await startApiServer({
     rt,
     jwtSecret: config.jwtSecret ?? JWT_SECRET,
@@ -68,6 +72,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     host: '127.0.0.1',
     webRoot: options.webRoot === undefined ? null : options.webRoot,
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const baseUrl = `http://127.0.0.1:${server.port}`;
   const connect: Transport[] = [];

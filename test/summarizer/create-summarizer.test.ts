@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { isPermanent } from '../../src/errors/job-errors.js';
-import { clearSummarizerCache, createSummarizer, resolveUserSummarizer, type SystemLlmOptions } from '../../src/summarizer/create-summarizer.js';
+import { EgressPolicy } from '../../src/egress/egress-policy.js';
+import { clearSummarizerCache, createSummarizer, resolveUserSummarizer, userEgress, type SystemLlmOptions } from '../../src/summarizer/create-summarizer.js';
 import type { SummaryInput } from '../../src/summarizer/summarizer.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { EN_DIARY } from './diaries.js';
@@ -54,11 +55,49 @@ describe('createSummarizer / resolveUserSummarizer', () => {
   });
 
   it("a user's own base URL without a key of their own never receives the system key", async () => {
+    // The fake listens on loopback, which a user's URL may reach only when the operator allows it.
+    const egress = userEgress(new EgressPolicy({ allowedHosts: [new URL(other.url).host] }));
     const user = { provider: 'openai', model: null, baseUrl: other.url, apiKeyEncrypted: null };
-    await resolveUserSummarizer(system, user, box).summarize(input, live());
+    await resolveUserSummarizer({ ...system, egress }, user, box).summarize(input, live());
     assert.equal(other.calls, 1);
     assert.equal(llm.calls, 0);
     assert.equal(other.requests[0]?.authorization, undefined);
+  });
+
+  it("a user's own base URL on loopback is refused when connecting unless its host is allowed; the system URL is trusted", async () => {
+    const user = { provider: 'openai', model: 'any', baseUrl: other.url, apiKeyEncrypted: null };
+    await assert.rejects(
+      resolveUserSummarizer(system, user, box).summarize(input, live()),
+      (e) => isPermanent(e) && /egress.*127\.0\.0\.1 is a loopback address/.test((e as Error).message),
+    );
+    assert.equal(other.calls, 0);
+    // The operator's LLM_BASE_URL is on loopback too, and is used without a check.
+    await resolveUserSummarizer(system, null, box).summarize(input, live());
+    assert.equal(llm.calls, 1);
+  });
+
+  it('a stored base URL with a fragment or query is refused at job time (PermanentJobError), before any request', () => {
+    for (const baseUrl of [`${other.url}#`, `${other.url}?x=1`]) {
+      assert.throws(
+        () => resolveUserSummarizer(system, { provider: 'openai', model: 'm', baseUrl, apiKeyEncrypted: null }, box),
+        (e) => isPermanent(e) && /llm_base_url must not have a/.test((e as Error).message),
+      );
+    }
+  });
+
+  it('LLM_ALLOWED_MODELS: on the system endpoint and key only LLM_MODEL and the allowed models run; with an own key any model', async () => {
+    const allowed = { ...system, allowedModels: ['cheap-model'] };
+    const pick = (model: string, apiKeyEncrypted: string | null = null) => ({ provider: null, model, baseUrl: null, apiKeyEncrypted });
+    assert.equal((await resolveUserSummarizer(allowed, pick('cheap-model'), box).summarize(input, live())).model, 'cheap-model');
+    assert.equal((await resolveUserSummarizer(allowed, pick('sys-model'), box).summarize(input, live())).model, 'sys-model');
+    assert.throws(
+      () => resolveUserSummarizer(allowed, pick('expensive-model'), box),
+      (e) => isPermanent(e) && /"expensive-model" is not offered.*sys-model, cheap-model/.test((e as Error).message),
+    );
+    assert.throws(() => resolveUserSummarizer(system, pick('cheap-model'), box), (e) => isPermanent(e));
+    const own = await resolveUserSummarizer(system, pick('expensive-model', box.encrypt('sk-own')), box).summarize(input, live());
+    assert.equal(own.model, 'expensive-model');
+    assert.equal(llm.requests.at(-1)?.authorization, 'Bearer sk-own');
   });
 
   it('a user may choose the extractive provider over a system LLM', async () => {

@@ -1,6 +1,13 @@
 // AuthService: sign-up and sign-in with email + password (scrypt), issuing the JWTs every other
-// service checks. Attempts are rate-limited per email and per client address; sign-up may require
-// REGISTER_KEY.
+// service checks. Both share one budget per client address; sign-in attempts of one email from one
+// address back off exponentially (so an attacker elsewhere cannot lock the owner out); sign-up may
+// require REGISTER_KEY. All limits live in Redis, shared by every server replica.
+//
+// Enumeration: without an email round trip a sign-up must refuse a taken address, so whether an
+// email is registered is not a secret here, and nothing pretends it is. What is kept uniform is
+// the cost of asking: sign-up and sign-in draw on the same per-address budget and do the same
+// scrypt work whether or not the account exists, and sign-in gives one answer for a wrong password
+// and an unknown email, so its answers tell no more than sign-up's do.
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { timingSafeEqual, createHash } from 'node:crypto';
@@ -10,9 +17,10 @@ import { AuthService, MeResponseSchema, type MeResponse } from '../../gen/diary/
 import type { Logger } from '../../logger.js';
 import { callerOf, clientAddressKey } from '../auth.js';
 import { decoyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from '../passwords.js';
-import type { RateLimiter } from '../rate-limit.js';
+import type { FailureBackoff, RequestLimiter } from '../../transport/limits.js';
+import { addressKey } from '../address-key.js';
 import { mintToken } from '../tokens.js';
-import { invalid, normalizeEmail, requireTimezone } from '../validate.js';
+import { invalid, normalizeEmail, plainText, requireTimezone } from '../validate.js';
 
 export interface AuthServiceDeps {
   db: Db;
@@ -20,10 +28,10 @@ export interface AuthServiceDeps {
   jwtSecret: string;
   registerKey: string | undefined;
   defaultTimezone: string;
-  /** Sign-in attempts per email (all attempts count, so a correct guess cannot hide among failures). */
-  emailLimiter: RateLimiter;
-  /** Sign-in and sign-up attempts per client address. */
-  addressLimiter: RateLimiter;
+  /** Sign-in attempts per email and client address, with backoff (a correct guess cannot hide among failures). */
+  signInBackoff: FailureBackoff;
+  /** Sign-in and sign-up attempts per client address (IPv6: per /64). */
+  addressLimiter: RequestLimiter;
 }
 
 function tooMany(waitMs: number): ConnectError {
@@ -53,9 +61,11 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     user: me(a),
   });
 
-  const limitAddress = (ctx: HandlerContext) => {
-    const wait = deps.addressLimiter.take(ctx.values.get(clientAddressKey));
+  const limitAddress = async (ctx: HandlerContext): Promise<string> => {
+    const address = addressKey(ctx.values.get(clientAddressKey));
+    const wait = await deps.addressLimiter.take(address);
     if (wait > 0) throw tooMany(wait);
+    return address;
   };
 
   const checkPassword = (password: string) => {
@@ -65,14 +75,13 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
 
   return {
     async signUp(req, ctx) {
-      limitAddress(ctx);
+      await limitAddress(ctx);
       if (deps.registerKey !== undefined && !sameSecret(req.registerKey, deps.registerKey)) {
         throw new ConnectError('sign-up needs the registration key of this server', Code.PermissionDenied);
       }
       const email = normalizeEmail(req.email);
       checkPassword(req.password);
-      const name = req.name.trim();
-      if (name.length > 100) throw invalid('name must be at most 100 characters');
+      const name = plainText(req.name, 'name', 100) ?? '';
       const timezone = req.timezone.trim() === '' ? null : requireTimezone(req.timezone.trim());
       const account = await createAccount(db, { email, name, timezone, passwordHash: await hashPassword(req.password) });
       if (!account) throw new ConnectError('an account with this email already exists', Code.AlreadyExists);
@@ -81,14 +90,16 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     },
 
     async signIn(req, ctx) {
-      limitAddress(ctx);
+      const address = await limitAddress(ctx);
       const email = normalizeEmail(req.email);
-      const wait = deps.emailLimiter.take(email);
+      const pair = `${email}\u0000${address}`;
+      const wait = await deps.signInBackoff.attempt(pair);
       if (wait > 0) throw tooMany(wait);
       const account = await findAccountByEmail(db, email);
       // The same work whether or not the account exists, and one message for every failure.
       const ok = await verifyPassword(req.password, account?.password_hash ?? (await decoyHash()));
       if (!account || !account.password_hash || !ok) throw new ConnectError('wrong email or password', Code.Unauthenticated);
+      await deps.signInBackoff.succeeded(pair);
       return issue(account);
     },
 

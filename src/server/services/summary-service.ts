@@ -12,7 +12,7 @@ import type { Transport } from '../../transport/transport.js';
 import { callerOf } from '../auth.js';
 import { isPastMonth, todayIn } from '../../calendar.js';
 import { publishJob } from '../publish-job.js';
-import type { RateLimiter } from '../rate-limit.js';
+import type { RequestLimiter } from '../../transport/limits.js';
 import { toSummary } from '../summary-status.js';
 import { invalid, parseMonth, requireDate, requireMonth } from '../validate.js';
 
@@ -22,7 +22,7 @@ export interface SummaryServiceDeps {
   logger: Logger;
   minChars: number;
   /** Manual requests per user. */
-  requestLimiter: RateLimiter;
+  requestLimiter: RequestLimiter;
   now?: () => Date;
 }
 
@@ -34,8 +34,8 @@ export function summaryService(deps: SummaryServiceDeps): ServiceImpl<typeof Sum
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
 
-  const limit = (userId: string) => {
-    const waitMs = deps.requestLimiter.take(userId);
+  const limit = async (userId: string) => {
+    const waitMs = await deps.requestLimiter.take(userId);
     if (waitMs > 0) {
       throw new ConnectError(`too many summary requests: try again in ${Math.ceil(waitMs / 1000)}s`, Code.ResourceExhausted);
     }
@@ -66,7 +66,7 @@ export function summaryService(deps: SummaryServiceDeps): ServiceImpl<typeof Sum
             `${date === today ? "today's diary" : 'a future day'} is summarized after the day ends in your time zone (${caller.timezone}); today there is ${today}`,
           );
         }
-        limit(caller.userId);
+        await limit(caller.userId);
         const diary = await getDiary(db, caller.userId, date);
         if (!diary) throw new ConnectError(`no diary on ${date}`, Code.NotFound);
         const chars = [...diary.content].length;
@@ -80,7 +80,7 @@ export function summaryService(deps: SummaryServiceDeps): ServiceImpl<typeof Sum
         if (!isPastMonth(year, month, caller.timezone, now())) {
           throw refused(`a month is summarized after it ends in your time zone (${caller.timezone}); ${target.value} has not ended`);
         }
-        limit(caller.userId);
+        await limit(caller.userId);
         if (!(await monthHasDiaries(db, caller.userId, year, month))) {
           throw new ConnectError(`no diary in ${target.value}`, Code.NotFound);
         }

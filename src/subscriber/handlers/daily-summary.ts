@@ -17,7 +17,7 @@ export async function handleDailySummary(msg: DailySummaryMessage, ctx: JobConte
     { kind: 'daily', entries: [{ date: msg.date, text: job.input.content }] },
     (result) => saveDailyOutcome(db, msg.user_id, msg.date, job.input.version, result),
   );
-  // The input changed while it was summarized: the row goes back to queued for the new version.
-  if (outcome === 'superseded') await setDailyStatus(db, msg.user_id, msg.date, 'queued');
+  // The input changed while it was summarized, or the budget is spent: back to queued.
+  if (outcome === 'superseded' || outcome === 'deferred') await setDailyStatus(db, msg.user_id, msg.date, 'queued');
   return outcome;
 }

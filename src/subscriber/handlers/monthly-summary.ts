@@ -18,7 +18,7 @@ export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobC
     { kind: 'monthly', entries: input.entries },
     (result) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, result),
   );
-  // The input changed while it was summarized: the row goes back to queued for the new version.
-  if (outcome === 'superseded') await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'queued');
+  // The input changed while it was summarized, or the budget is spent: back to queued.
+  if (outcome === 'superseded' || outcome === 'deferred') await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'queued');
   return outcome;
 }

@@ -3,6 +3,7 @@ import { isPermanent, toError } from '../../errors/job-errors.js';
 import type { JobLlmSettings, SummaryOutcome } from '../../db/summaries.js';
 import type { SummaryInput } from '../../summarizer/summarizer.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
+import { withinLlmBudget } from '../llm-budget.js';
 
 /**
  * Summarizes `input` with the summarizer `llm` selects and saves it with `save` (which returns false when the input changed meanwhile).
@@ -17,7 +18,9 @@ export async function summarizeAndStore(
 ): Promise<JobOutcome> {
   let result;
   try {
-    result = await ctx.summarizerFor(llm).summarize(input, ctx.signal);
+    const summarizer = ctx.summarizerFor(llm);
+    if (!(await withinLlmBudget(ctx, summarizer))) return 'deferred';
+    result = await summarizer.summarize(input, ctx.signal);
   } catch (err) {
     if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet
     const error = toError(err).message;

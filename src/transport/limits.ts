@@ -1,0 +1,106 @@
+// The limits every process shares through Redis, each one atomic Lua step: a user's LLM jobs per
+// window (USER_MAX_JOBS_PER_HOUR), the API's request buckets (manual summaries, sign-ins per
+// address) and the sign-in backoff per email and address. The server and subscriber see only
+// the interfaces below.
+import { randomBytes } from 'node:crypto';
+import { withTimeout } from '../timeout.js';
+import type { Keys } from './keys.js';
+import { loadScript, type Script, type ScriptRunner } from './scripts.js';
+
+/** A limit could not be checked (Redis unreachable); callers refuse rather than let it pass. */
+export class LimitUnavailableError extends Error {
+  override readonly name = 'LimitUnavailableError';
+}
+
+/** A token bucket per key. */
+export interface RequestLimiter {
+  /** Takes one token for `key`: 0 when allowed, else the ms until one is available. */
+  take(key: string): Promise<number>;
+}
+
+export interface BucketOptions {
+  /** Burst size. */
+  capacity: number;
+  /** Time for one token to come back. */
+  refillMs: number;
+}
+
+/** Failed attempts per key with exponential backoff. */
+export interface FailureBackoff {
+  /** 0 when an attempt may go ahead (it counts as a failure until `succeeded`), else the ms to wait. */
+  attempt(key: string): Promise<number>;
+  succeeded(key: string): Promise<void>;
+}
+
+export interface BackoffOptions {
+  /** Attempts before the first delay. @defaultValue 5 */
+  free?: number;
+  /** First delay; doubles per further failure. @defaultValue 1000 */
+  baseMs?: number;
+  /** @defaultValue 900000 (15 min) */
+  maxMs?: number;
+  /** Quiet time after which the failures are forgotten. @defaultValue 3600000 */
+  forgetMs?: number;
+  /** Tests only: a clock of their own; otherwise the Redis server's. */
+  now?: () => number;
+}
+
+/** LLM jobs per user in a sliding window. */
+export interface JobBudget {
+  /** Counts one job of `userId`: 0 when it may run, else the ms until the window has room. */
+  take(userId: string): Promise<number>;
+}
+
+export interface JobBudgetOptions {
+  /** Jobs per window (USER_MAX_JOBS_PER_HOUR). */
+  limit: number;
+  /** @defaultValue 3600000 */
+  windowMs?: number;
+  /** Tests only: a clock of their own; otherwise the Redis server's (one clock for every process). */
+  now?: () => number;
+}
+
+export interface Limits {
+  bucket(name: string, options: BucketOptions): RequestLimiter;
+  backoff(name: string, options?: BackoffOptions): FailureBackoff;
+  jobBudget(options: JobBudgetOptions): JobBudget;
+}
+
+/** While Redis is away its client queues commands; a limit answers within this bound instead. */
+const LIMIT_TIMEOUT_MS = 2000;
+
+const BUCKET = loadScript('rate-limit');
+const BACKOFF = loadScript('sign-in-backoff');
+const BUDGET = loadScript('job-budget');
+
+async function run(scripts: ScriptRunner, script: Script, keys: string[], args: (string | number)[]): Promise<number> {
+  try {
+    return Number(await withTimeout(scripts.run<number | string>(script, keys, args), LIMIT_TIMEOUT_MS, 'limit'));
+  } catch (cause) {
+    throw new LimitUnavailableError(`limit unavailable (Redis: ${(cause as Error).message})`, { cause });
+  }
+}
+
+export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
+  return {
+    bucket(name, { capacity, refillMs }) {
+      return { take: (key) => run(scripts, BUCKET, [keys.requestLimit(name, key)], [1 / refillMs, capacity]) };
+    },
+    backoff(name, o = {}) {
+      const args = (op: string) => [op, o.free ?? 5, o.baseMs ?? 1000, o.maxMs ?? 900_000, o.forgetMs ?? 3_600_000, o.now ? o.now() : ''];
+      const key = (k: string) => [keys.signInBackoff(`${name}\u0000${k}`)];
+      return {
+        attempt: (k) => run(scripts, BACKOFF, key(k), args('attempt')),
+        succeeded: async (k) => {
+          await run(scripts, BACKOFF, key(k), args('success'));
+        },
+      };
+    },
+    jobBudget({ limit, windowMs = 3_600_000, now }) {
+      return {
+        take: (userId) =>
+          run(scripts, BUDGET, [keys.userJobs(userId)], [limit, windowMs, now ? now() : '', randomBytes(8).toString('hex')]),
+      };
+    },
+  };
+}
