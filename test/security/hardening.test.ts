@@ -10,7 +10,6 @@ import { addressKey } from '../../src/server/address-key.js';
 import { startApiServer } from '../../src/server/api-server.js';
 import { AuthService } from '../../src/gen/diary/v1/auth_pb.js';
 import { SettingsService } from '../../src/gen/diary/v1/settings_pb.js';
-import { createLimits } from '../../src/transport/limits.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { eventually, JWT_SECRET, startTestApi, type TestApi } from '../server/harness.js';
 import { allRpcs, type Rpc } from './descriptors.js';
@@ -145,7 +144,7 @@ describe('sign-in backoff per email and address, shared by replicas', () => {
 
   test('the backoff doubles per failure up to its cap, and a success forgets it', async () => {
     let now = 5_000_000;
-    const backoff = createLimits(api.rt.redis, api.rt.keys).backoff('unit', { free: 2, baseMs: 1000, maxMs: 4000, now: () => now });
+    const backoff = api.rt.messaging.limits.backoff('unit', { free: 2, baseMs: 1000, maxMs: 4000, now: () => now });
     assert.equal(await backoff.attempt('k'), 0);
     assert.equal(await backoff.attempt('k'), 0); // second failure: the next waits 1 s
     assert.equal(await backoff.attempt('k'), 1000);

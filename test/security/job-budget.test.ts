@@ -9,7 +9,6 @@ import { startSubscriber, type SubscriberRole } from '../../src/cmd/subscriber.j
 import { createLogger } from '../../src/logger.js';
 import { jobsProcessed } from '../../src/metrics.js';
 import { DiaryService } from '../../src/gen/diary/v1/diaries_pb.js';
-import { createLimits } from '../../src/transport/limits.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { eventually, startTestApi, type TestApi } from '../server/harness.js';
 
@@ -68,7 +67,7 @@ for (const transport of ['pubsub', 'streams'] as const) {
         clock += WINDOW_MS + 1;
         const before = await processedSoFar();
         const results = await buildScheduler(api.rt, logger).runOnce();
-        const published = results.daily_summary?.published ?? 0;
+        const published = results.results.daily_summary?.published ?? 0;
         assert.equal(published, DATES.length - round * BUDGET, `round ${round}`);
         await eventually(async () => ((await processedSoFar()) - before >= published ? true : undefined), 30_000, `round ${round}`);
         assert.equal(llm.calls, (round + 1) * BUDGET, `round ${round}: LLM calls`);
@@ -85,7 +84,7 @@ test('the budget is one window per user, shared by every process that takes from
   const api = await startTestApi();
   try {
     let now = 1_000_000;
-    const limits = createLimits(api.rt.redis, api.rt.keys);
+    const limits = api.rt.messaging.limits;
     const options = { limit: 2, windowMs: 10_000, now: () => now };
     const [one, two] = [limits.jobBudget(options), limits.jobBudget(options)]; // two subscribers
     assert.equal(await one.take('u1'), 0);
