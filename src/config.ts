@@ -14,7 +14,13 @@ export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
-  redis: { url: string; host: string; port: number; fromUrl: boolean };
+  redis: {
+    url: string; host: string; port: number; fromUrl: boolean;
+    /** REDIS_CLUSTER_NODES: seed `host:port`s of a Redis Cluster; empty: one Redis at `url`. */
+    clusterNodes: readonly string[];
+  };
+  /** QUEUE_PARTITIONS: jobs spread over this many partitions by user. */
+  queuePartitions: number;
   databaseUrl: string | undefined;
   dataDir: string;
   channel: string;
@@ -98,6 +104,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     if (!validHost(host)) r.fail('REDIS_HOST', host, 'a host name or IP address such as 127.0.0.1, redis or ::1');
     port = r.int('REDIS_PORT', 6379, 1, 65535);
   }
+  const clusterNodes = r.list('REDIS_CLUSTER_NODES');
+  for (const n of clusterNodes) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(n);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535 || !validHost((m[1] as string).replace(/^\[(.*)\]$/, '$1'))) {
+      r.fail('REDIS_CLUSTER_NODES', n, 'comma-separated host:port seed nodes such as 10.0.0.1:6379,10.0.0.2:6379');
+    }
+  }
   const interval = r.duration('SCHEDULER_INTERVAL', '5m', 1000);
   const jobLeaseMs = r.duration('JOB_LEASE', '30s', 1000);
   const tz = r.string('DEFAULT_TIMEZONE', 'Asia/Tokyo');
@@ -130,7 +143,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       host,
       port,
       fromUrl: redisUrl !== undefined,
+      clusterNodes,
     },
+    queuePartitions: r.int('QUEUE_PARTITIONS', 1, 1, 1024),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:'], parsePostgresUrl),
     dataDir: r.string('DATA_DIR', './data'),
     channel,
@@ -185,6 +200,8 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'REDIS_HOST', default: '127.0.0.1', meaning: 'Redis host (as the ADR names it)' },
   { name: 'REDIS_PORT', default: '6379', meaning: 'Redis port' },
   { name: 'REDIS_URL', default: '—', meaning: 'overrides host/port; rediss:// for TLS; user:password@ for ACL' },
+  { name: 'REDIS_CLUSTER_NODES', default: '—', meaning: 'comma-separated host:port seed nodes of a Redis Cluster; when set every process uses the cluster (user, password and TLS from REDIS_URL)' },
+  { name: 'QUEUE_PARTITIONS', default: '1', meaning: 'jobs are spread over this many partitions by a stable hash of user_id; each partition’s keys share one hash tag (one slot), so partitions spread over the cluster’s masters' },
   { name: 'DATABASE_URL', default: '—', meaning: 'PostgreSQL; unset: embedded PGlite under DATA_DIR' },
   { name: 'DATA_DIR', default: './data', meaning: 'embedded DB and, with `all`, a Redis started for you' },
   { name: 'DIARY_CHANNEL', default: 'diary_events', meaning: 'channel (and stream-name prefix)' },

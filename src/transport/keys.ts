@@ -1,7 +1,29 @@
 // Every Redis key, channel and stream name of the system, derived from DIARY_CHANNEL in one place.
+//
+// Partitions (QUEUE_PARTITIONS, or any Redis Cluster): a job goes to partition
+// hash(user_id) mod QUEUE_PARTITIONS, and every key of a partition carries the hash tag `{pN}`
+// (its stream, its shard channel, the claims of its jobs), so the partition lives in one slot and
+// one script may touch any of its keys. Unpartitioned (one Redis, QUEUE_PARTITIONS=1) every name
+// stays as the ADR and DESIGN.md have it.
 import { createHash } from 'node:crypto';
 
 export const CONSUMER_GROUP = 'diary-subscribers';
+
+/** The names of one partition. */
+export interface PartitionKeys {
+  readonly index: number;
+  /** Its stream (the job stream itself when unpartitioned). */
+  readonly stream: string;
+  /** Its shard channel (DIARY_CHANNEL when unpartitioned). */
+  readonly channel: string;
+}
+
+export interface KeysOptions {
+  /** QUEUE_PARTITIONS. @defaultValue 1 */
+  partitions?: number;
+  /** A Redis Cluster: keys are tagged even with one partition. @defaultValue false */
+  cluster?: boolean;
+}
 
 export interface Keys {
   /** Pub/Sub channel (DIARY_CHANNEL). */
@@ -21,6 +43,40 @@ export interface Keys {
   requestLimit(name: string, key: string): string;
   /** Sign-in failures of one email from one address; hashed, so no email sits in Redis. */
   signInBackoff(key: string): string;
+  /** True when keys carry partition hash tags (QUEUE_PARTITIONS > 1, or a cluster). */
+  readonly partitioned: boolean;
+  /** Every partition, in order (one, named as `stream`/`channel`, when unpartitioned). */
+  readonly partitions: readonly PartitionKeys[];
+  /** The partition of a user's jobs: a stable hash of the lowercased user_id. */
+  partitionOf(userId: string): PartitionKeys;
+  /**
+   * Which keys may share one script call: keys of one answer live in one slot. Unpartitioned
+   * every key answers the same; otherwise the hash tag, or the key itself when it has none.
+   */
+  slotGroup(key: string): string;
+}
+
+/** A stable 32-bit hash (FNV-1a): the same partition for a user in every process and release. */
+export function userHash(userId: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of userId.toLowerCase()) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The user in a job key (`daily:<user>:<date>`, `monthly:<user>:<yyyy-mm>`); undefined for others. */
+function userOfJobKey(jobKey: string): string | undefined {
+  const m = /^(?:daily|monthly):([^:]+):/.exec(jobKey);
+  return m?.[1];
+}
+
+function hashTag(key: string): string | undefined {
+  const open = key.indexOf('{');
+  if (open < 0) return undefined;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
 }
 
 /** Caller-supplied text (an email, an address) as a fixed-size key part. */
@@ -28,16 +84,31 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 32);
 }
 
-export function keysFor(channel: string): Keys {
+export function keysFor(channel: string, options: KeysOptions = {}): Keys {
+  const count = options.partitions ?? 1;
+  const partitioned = count > 1 || options.cluster === true;
+  const partitions: PartitionKeys[] = partitioned
+    ? Array.from({ length: count }, (_, index) => ({ index, stream: `${channel}:{p${index}}:stream`, channel: `${channel}:{p${index}}` }))
+    : [{ index: 0, stream: `${channel}:stream`, channel }];
+  const partitionOf = (userId: string) => partitions[userHash(userId) % partitions.length] as PartitionKeys;
   return {
     channel,
-    stream: `${channel}:stream`,
+    stream: (partitions[0] as PartitionKeys).stream,
     dead: `${channel}:dead`,
     group: CONSUMER_GROUP,
-    claim: (jobKey) => `${channel}:claim:${jobKey}`,
+    claim(jobKey) {
+      if (!partitioned) return `${channel}:claim:${jobKey}`;
+      const user = userOfJobKey(jobKey);
+      // A job's claim in its partition's slot; scheduler tick locks together in a slot of their own.
+      return user === undefined ? `${channel}:{tick}:claim:${jobKey}` : `${channel}:{p${partitionOf(user).index}}:claim:${jobKey}`;
+    },
     rateLimit: (name) => `${channel}:${name}`,
     userJobs: (userId) => `${channel}:user-jobs:${userId}`,
     requestLimit: (name, key) => `${channel}:limit:${name}:${digest(key)}`,
     signInBackoff: (key) => `${channel}:sign-in:${digest(key)}`,
+    partitioned,
+    partitions,
+    partitionOf,
+    slotGroup: (key) => (partitioned ? (hashTag(key) ?? key) : ''),
   };
 }

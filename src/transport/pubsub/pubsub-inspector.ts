@@ -3,9 +3,9 @@
 import type { Inspector } from '../inspector.js';
 import { NoDeadLettersError } from '../inspector.js';
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import type { RedisConn } from '../redis-connection.js';
 
-export function pubsubInspector(client: RedisClient, keys: Keys): Inspector {
+export function pubsubInspector(client: RedisConn, keys: Keys): Inspector {
   return {
     async status() {
       const reply = (await client.sendCommand(['PUBSUB', 'NUMSUB', keys.channel])) as [string, number];

@@ -8,7 +8,7 @@ import type { Logger } from '../../logger.js';
 import { parseMessage, toWire, type JobMessage } from '../../messages.js';
 import { messagesShed } from '../../metrics.js';
 import type { Keys } from '../keys.js';
-import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisClient } from '../redis-connection.js';
+import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisConn } from '../redis-connection.js';
 import { settledWithin } from '../../timeout.js';
 import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from '../transport.js';
 import { createWorkPool } from '../work-pool.js';
@@ -16,7 +16,7 @@ import { Fifo } from './fifo.js';
 
 export interface PubSubTransportOptions {
   /** Publishing connection (shared with claims and the rate limiter; its opener closes it). */
-  client: RedisClient;
+  client: RedisConn;
   redisUrl: string;
   keys: Keys;
   logger: Logger;
@@ -30,7 +30,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
   const { client, keys, logger } = options;
   const backlogLimit = options.backlog ?? 10_000;
   const maxDeliveries = options.maxDeliveries ?? 5;
-  let subscriber: RedisClient | undefined;
+  let subscriber: RedisConn | undefined;
   let subscribed = false;
   let localIds = 0;
 

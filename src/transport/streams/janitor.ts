@@ -5,13 +5,13 @@ import type { Logger } from '../../logger.js';
 import { deadLetters, streamLength, streamOldestPending, streamPending } from '../../metrics.js';
 import { periodic } from '../../periodic.js';
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import type { RedisConn } from '../redis-connection.js';
 import { errorMessage, reapIdleConsumers, trimAcknowledged } from './stream-commands.js';
 import { streamsStatus } from './streams-inspector.js';
 import type { ThrottledWarn } from './throttled-warn.js';
 
 export interface StreamsJanitorOptions {
-  client: RedisClient;
+  client: RedisConn;
   keys: Keys;
   logger: Logger;
   clock: Clock;

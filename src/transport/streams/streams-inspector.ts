@@ -3,7 +3,7 @@
 // the janitor's metrics.
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import type { RedisConn } from '../redis-connection.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
 export interface GroupStatus {
@@ -39,7 +39,7 @@ async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-export async function streamsStatus(client: RedisClient, keys: Keys): Promise<StreamsStatus> {
+export async function streamsStatus(client: RedisConn, keys: Keys): Promise<StreamsStatus> {
   const [length, deadLetters, groupsReply, consumersReply, oldestReply, time] = await Promise.all([
     client.sendCommand(['XLEN', keys.stream]),
     client.sendCommand(['XLEN', keys.dead]),
@@ -95,7 +95,7 @@ function deadLetterFrom(raw: unknown): DeadLetter | undefined {
 }
 
 /** The oldest `limit` dead letters. */
-export async function dlqList(client: RedisClient, keys: Keys, limit: number): Promise<DeadLetter[]> {
+export async function dlqList(client: RedisConn, keys: Keys, limit: number): Promise<DeadLetter[]> {
   const reply = await client.sendCommand(['XRANGE', keys.dead, '-', '+', 'COUNT', String(limit)]);
   return asArray(reply)
     .map(deadLetterFrom)
@@ -121,7 +121,7 @@ export function replayData(data: string): string {
  * Publishes dead letters to the job stream again and deletes them from the dead-letter stream,
  * each in one MULTI (never both, never neither). Returns how many were replayed; unknown ids are skipped.
  */
-export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
+export async function dlqReplay(client: RedisConn, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
   let replayed = 0;
   const replay = async (entry: DeadLetter) => {
     const [, deleted] = await client
@@ -149,12 +149,12 @@ export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly s
 }
 
 /** Deletes every dead letter; returns how many there were. */
-export async function dlqPurge(client: RedisClient, keys: Keys): Promise<number> {
+export async function dlqPurge(client: RedisConn, keys: Keys): Promise<number> {
   const [count] = await client.multi().addCommand(['XLEN', keys.dead]).addCommand(['DEL', keys.dead]).exec();
   return asNumber(count);
 }
 
-export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
+export function streamsInspector(client: RedisConn, keys: Keys): Inspector {
   const store = {
     list: (limit: number) => dlqList(client, keys, limit),
     replay: (ids: readonly string[] | 'all') => dlqReplay(client, keys, ids),

@@ -9,7 +9,7 @@
 import type { Logger } from '../../logger.js';
 import { toWire, type JobMessage } from '../../messages.js';
 import type { Keys } from '../keys.js';
-import { closeRedis, connectRedis, type RedisClient } from '../redis-connection.js';
+import { closeRedis, connectRedis, type RedisConn } from '../redis-connection.js';
 import type { ConsumeOptions, Consumer, DeliveryHandler, Transport } from '../transport.js';
 import { systemClock } from '../../clock.js';
 import { createStreamsJanitor } from './janitor.js';
@@ -20,7 +20,7 @@ import { redisStreamOps } from './stream-ops.js';
 
 export interface StreamsTransportOptions {
   /** Shared connection: publishing, acks, leases (and the caller's claims and limiter). */
-  client: RedisClient;
+  client: RedisConn;
   /** For the consumer's own blocking-read connection. */
   redisUrl: string;
   keys: Keys;
