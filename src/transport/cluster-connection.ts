@@ -146,8 +146,13 @@ export async function connectCluster(options: ClusterConnectionOptions): Promise
     sPublish: (channel, message) => cluster.sPublish(channel, message),
     subscribe: (channel, listener) => cluster.subscribe(channel, listener),
     unsubscribe: (channel) => cluster.unsubscribe(channel),
-    sSubscribe: (channels, listener) => cluster.sSubscribe(channels, listener),
-    sUnsubscribe: (channels) => cluster.sUnsubscribe(channels),
+    // One call per shard channel: node-redis sends a list to the first channel's node only.
+    async sSubscribe(channels, listener) {
+      for (const c of channels) await cluster.sSubscribe(c, listener);
+    },
+    async sUnsubscribe(channels) {
+      for (const c of channels) await cluster.sUnsubscribe(c);
+    },
     // A cluster is "ready" again whenever one of its node connections is.
     on: (event, fn) => cluster.on(event === 'ready' ? 'node-ready' : event === 'end' ? 'disconnect' : 'node-error', fn),
     off: (event, fn) => cluster.off(event === 'ready' ? 'node-ready' : event === 'end' ? 'disconnect' : 'node-error', fn),

@@ -112,3 +112,8 @@ export function keysFor(channel: string, options: KeysOptions = {}): Keys {
     slotGroup: (key) => (partitioned ? (hashTag(key) ?? key) : ''),
   };
 }
+
+/** `keys` with one partition's stream and channel in place of the first's (for per-stream commands). */
+export function keysOfPartition(keys: Keys, partition: PartitionKeys): Keys {
+  return { ...keys, stream: partition.stream, channel: partition.channel };
+}

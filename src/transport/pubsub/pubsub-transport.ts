@@ -4,9 +4,15 @@
 // Backpressure: Redis disconnects a subscriber whose output buffer passes its limit (32 MB by
 // default) and everything buffered is lost. So the socket is always drained into a bounded
 // in-process backlog; beyond it messages are shed (counted), to be republished by the next tick.
+//
+// On a Redis Cluster, Pub/Sub is sharded: a job goes by SPUBLISH to its partition's shard channel
+// (served by the master of that slot only, rather than broadcast to every node), and a subscriber
+// SSUBSCRIBEs every partition's channel, plus the plain channel so that the ADR's
+// `redis-cli -c PUBLISH diary_events {json}` sent to any node still arrives.
 import type { Logger } from '../../logger.js';
 import { parseMessage, toWire, type JobMessage } from '../../messages.js';
 import { messagesShed } from '../../metrics.js';
+import { isCluster } from '../cluster-connection.js';
 import type { Keys } from '../keys.js';
 import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisConn } from '../redis-connection.js';
 import { settledWithin } from '../../timeout.js';
@@ -18,6 +24,8 @@ export interface PubSubTransportOptions {
   /** Publishing connection (shared with claims and the rate limiter; its opener closes it). */
   client: RedisConn;
   redisUrl: string;
+  /** Opens the subscriber's own connection (a cluster's, say). @defaultValue a client of redisUrl */
+  connect?: (role: string) => Promise<RedisConn>;
   keys: Keys;
   logger: Logger;
   /** Messages held beyond the busy slots before shedding (SUBSCRIBER_BACKLOG). @defaultValue 10000 */
@@ -30,17 +38,20 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
   const { client, keys, logger } = options;
   const backlogLimit = options.backlog ?? 10_000;
   const maxDeliveries = options.maxDeliveries ?? 5;
+  const connect = options.connect ?? ((role: string) => connectRedis({ url: options.redisUrl, role, logger }));
+  const shardChannels = keys.partitions.map((p) => p.channel);
   let subscriber: RedisConn | undefined;
   let subscribed = false;
   let localIds = 0;
 
   return {
     async publish(message: JobMessage) {
-      await client.publish(keys.channel, toWire(message));
+      if (isCluster(client)) await client.sPublish(keys.partitionOf(message.user_id).channel, toWire(message));
+      else await client.publish(keys.channel, toWire(message));
     },
     isReady: () => client.isReady && (subscriber === undefined || (subscriber.isReady && subscribed)),
     async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
-      const sub = await connectRedis({ url: options.redisUrl, role: 'subscriber', logger });
+      const sub = await connect('subscriber');
       subscriber = sub;
       const backlog = new Fifo<Delivery>();
       const retryTimers = new Set<NodeJS.Timeout>();
@@ -106,6 +117,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
         subscribed = sub.isReady;
       });
       await sub.subscribe(keys.channel, listener);
+      if (isCluster(sub)) await sub.sSubscribe(shardChannels, listener);
       subscribed = true;
 
       return {
@@ -120,7 +132,8 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
           }
           // Bounded: with Redis unreachable the command would wait in the client's queue forever;
           // the listener drops what still arrives anyway.
-          await settledWithin(sub.unsubscribe(keys.channel), CLOSE_TIMEOUT_MS);
+          const unsubscribed = isCluster(sub) ? Promise.all([sub.unsubscribe(keys.channel), sub.sUnsubscribe(shardChannels)]) : sub.unsubscribe(keys.channel);
+          await settledWithin(unsubscribed, CLOSE_TIMEOUT_MS);
           const left = await pool.drain(graceMs);
           if (left > 0) logger.warn({ jobs: left }, 'jobs still running at shutdown; the scheduler republishes them');
           await closeRedis(sub);

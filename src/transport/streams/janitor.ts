@@ -4,10 +4,10 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
 import { deadLetters, streamLength, streamOldestPending, streamPending } from '../../metrics.js';
 import { periodic } from '../../periodic.js';
-import type { Keys } from '../keys.js';
+import { keysOfPartition, type Keys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
 import { errorMessage, reapIdleConsumers, trimAcknowledged } from './stream-commands.js';
-import { streamsStatus } from './streams-inspector.js';
+import { allPartitionsStatus } from './streams-inspector.js';
 import type { ThrottledWarn } from './throttled-warn.js';
 
 export interface StreamsJanitorOptions {
@@ -38,11 +38,15 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
 
   async function round(): Promise<void> {
     try {
-      const trimmed = await trimAcknowledged(client, keys, options.maxLen);
-      if (trimmed > 0) logger.debug({ trimmed }, 'stream trimmed');
-      const reaped = await reapIdleConsumers(client, keys, options.consumerName, options.consumerIdleMs);
-      if (reaped.length > 0) logger.info({ consumers: reaped }, 'removed idle stream consumers');
-      const s = await streamsStatus(client, keys);
+      // Per partition: each stream trimmed and reaped by a script on that stream alone.
+      for (const partition of keys.partitions) {
+        const k = keysOfPartition(keys, partition);
+        const trimmed = await trimAcknowledged(client, k, options.maxLen);
+        if (trimmed > 0) logger.debug({ trimmed, stream: k.stream }, 'stream trimmed');
+        const reaped = await reapIdleConsumers(client, k, options.consumerName, options.consumerIdleMs);
+        if (reaped.length > 0) logger.info({ consumers: reaped, stream: k.stream }, 'removed idle stream consumers');
+      }
+      const s = await allPartitionsStatus(client, keys);
       streamLength.set(s.length);
       streamPending.set(s.pending);
       streamOldestPending.set((s.oldestPendingIdleMs ?? 0) / 1000);

@@ -2,7 +2,7 @@
 // dead-letter stream — for `diary-events status`, the dashboard, `dlq list | replay | purge` and
 // the janitor's metrics.
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
-import type { Keys } from '../keys.js';
+import { keysOfPartition, type Keys, type PartitionKeys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
@@ -79,6 +79,49 @@ export async function streamsStatus(client: RedisConn, keys: Keys): Promise<Stre
   };
 }
 
+/** The status of every partition's stream together (the one stream when unpartitioned). */
+export async function allPartitionsStatus(client: RedisConn, keys: Keys): Promise<StreamsStatus> {
+  if (!keys.partitioned) return streamsStatus(client, keys);
+  const all = await Promise.all(keys.partitions.map((p) => streamsStatus(client, keysOfPartition(keys, p))));
+  const consumers = new Map<string, ConsumerStatus>();
+  const groups = new Map<string, GroupStatus>();
+  for (const s of all) {
+    for (const c of s.pendingPerConsumer) {
+      const seen = consumers.get(c.name);
+      consumers.set(c.name, seen ? { name: c.name, pending: seen.pending + c.pending, idleMs: Math.min(seen.idleMs, c.idleMs) } : { ...c });
+    }
+    for (const g of s.groups) {
+      const seen = groups.get(g.name);
+      groups.set(g.name, seen ? { ...seen, consumers: Math.max(seen.consumers, g.consumers), pending: seen.pending + g.pending } : { ...g });
+    }
+  }
+  const oldest = (pick: (s: StreamsStatus) => number | null) => {
+    const values = all.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : Math.max(...values);
+  };
+  return {
+    length: all.reduce((n, s) => n + s.length, 0),
+    groups: [...groups.values()],
+    pending: all.reduce((n, s) => n + s.pending, 0),
+    pendingPerConsumer: [...consumers.values()],
+    oldestPendingAgeMs: oldest((s) => s.oldestPendingAgeMs),
+    oldestPendingIdleMs: oldest((s) => s.oldestPendingIdleMs),
+    deadLetters: all[0]?.deadLetters ?? 0,
+    consumers: consumers.size,
+  };
+}
+
+/** The partition a replayed job goes to: its user's (the first when its data names none). */
+function replayPartition(keys: Keys, data: string): PartitionKeys {
+  try {
+    const user: unknown = (JSON.parse(data) as Record<string, unknown>).user_id;
+    if (typeof user === 'string') return keys.partitionOf(user);
+  } catch {
+    // not JSON: the subscriber rejects it again, visibly
+  }
+  return keys.partitions[0] as PartitionKeys;
+}
+
 function deadLetterFrom(raw: unknown): DeadLetter | undefined {
   const [id, fields] = asArray(raw);
   const entryId = asString(id);
@@ -124,6 +167,13 @@ export function replayData(data: string): string {
 export async function dlqReplay(client: RedisConn, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
   let replayed = 0;
   const replay = async (entry: DeadLetter) => {
+    if (keys.partitioned) {
+      // The dead letters and the job's partition live in two slots: publish, then delete. A crash
+      // between the two replays the job twice (claims and row versions make that harmless).
+      await client.sendCommand(['XADD', replayPartition(keys, entry.data).stream, '*', 'data', replayData(entry.data)]);
+      if (asNumber(await client.sendCommand(['XDEL', keys.dead, entry.id])) === 1) replayed++;
+      return;
+    }
     const [, deleted] = await client
       .multi()
       .addCommand(['XADD', keys.stream, '*', 'data', replayData(entry.data)])
@@ -162,10 +212,10 @@ export function streamsInspector(client: RedisConn, keys: Keys): Inspector {
   };
   return {
     async status() {
-      const s = await streamsStatus(client, keys);
+      const s = await allPartitionsStatus(client, keys);
       return {
         transport: 'streams',
-        where: [keys.stream],
+        where: keys.partitions.map((p) => p.stream),
         consumers: s.consumers,
         depth: s.length,
         pending: s.pending,

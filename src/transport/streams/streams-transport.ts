@@ -8,8 +8,11 @@
 // the consumer's stop, because XREADGROUP BLOCK would hold up every command queued behind it.
 import type { Logger } from '../../logger.js';
 import { toWire, type JobMessage } from '../../messages.js';
-import type { Keys } from '../keys.js';
+import { coalesce } from '../../coalesce.js';
+import { isCluster } from '../cluster-connection.js';
+import { keysOfPartition, type Keys } from '../keys.js';
 import { closeRedis, connectRedis, type RedisConn } from '../redis-connection.js';
+import { partitionedStreamOps } from './partitioned-ops.js';
 import type { ConsumeOptions, Consumer, DeliveryHandler, Transport } from '../transport.js';
 import { systemClock } from '../../clock.js';
 import { createStreamsJanitor } from './janitor.js';
@@ -23,6 +26,8 @@ export interface StreamsTransportOptions {
   client: RedisConn;
   /** For the consumer's own blocking-read connection. */
   redisUrl: string;
+  /** Opens the reader's own connection. @defaultValue a client of redisUrl */
+  connect?: (role: string) => Promise<RedisConn>;
   keys: Keys;
   logger: Logger;
   /** Unique and stable for the process's lifetime: host-pid-starttime. */
@@ -43,16 +48,41 @@ export interface StreamsTransportOptions {
   maintenanceEveryMs?: number;
   /** Consumers with nothing pending and idle this long are removed. @defaultValue 10 × leaseMs */
   consumerIdleMs?: number;
+  /** Cluster: how long a publish waits for a replica to acknowledge its entry. @defaultValue 1000 */
+  replicaAckMs?: number;
+}
+
+/** A publish whose entry no replica acknowledged in time: it may be lost in a failover. */
+export class ReplicaAckError extends Error {
+  override readonly name = 'ReplicaAckError';
 }
 
 export function createStreamsTransport(options: StreamsTransportOptions): Transport {
   const { client, keys, logger } = options;
+  const connect = options.connect ?? ((role: string) => connectRedis({ url: options.redisUrl, role, logger }));
+  const cluster = isCluster(client);
+  const replicaAckMs = options.replicaAckMs ?? 1000;
   let group: Promise<void> | undefined;
   let consumer: StreamsConsumer | undefined;
+  // Publishes of one turn to one partition share one WAIT (it covers every earlier write of the
+  // connection, which node-redis keeps one per master).
+  const waits = new Map<string, (stream: string) => Promise<unknown>>();
+  const replicaAck = (stream: string) => {
+    let wait = waits.get(stream);
+    if (!wait) {
+      wait = coalesce(async (streams: readonly string[]) => {
+        const acked = cluster ? Number(await client.sendFor(stream, ['WAIT', '1', String(replicaAckMs)])) : 1;
+        if (!(acked >= 1)) throw new ReplicaAckError(`no replica acknowledged the job within ${replicaAckMs} ms; it may be lost if its master fails now`);
+        return streams.map(() => undefined);
+      });
+      waits.set(stream, wait);
+    }
+    return wait(stream);
+  };
 
   // Once per connection: after a reconnect Redis may have restarted without its data.
   const groupReady = () =>
-    (group ??= ensureGroup(client, keys).catch((err: unknown) => {
+    (group ??= Promise.all(keys.partitions.map((p) => ensureGroup(client, keysOfPartition(keys, p)))).then(() => undefined).catch((err: unknown) => {
       group = undefined;
       throw err;
     }));
@@ -64,17 +94,23 @@ export function createStreamsTransport(options: StreamsTransportOptions): Transp
   return {
     async publish(message: JobMessage) {
       await groupReady();
-      await addEntry(client, keys, toWire(message));
+      const partition = keys.partitionOf(message.user_id);
+      await addEntry(client, keysOfPartition(keys, partition), toWire(message));
+      if (cluster) await replicaAck(partition.stream);
     },
     isReady: () => client.isReady && (consumer === undefined || consumer.ready()),
     async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
       if (consumer) throw new Error('this streams transport is already consuming (one consumer name per process)');
-      const reader = await connectRedis({ url: options.redisUrl, role: 'stream-reader', logger });
+      // A cluster's partitions are read without blocking, on the shared connection (partitioned-ops.ts).
+      const reader = cluster ? undefined : await connect('stream-reader');
       try {
         await groupReady();
         const features = await detectFeatures(client);
         const { leaseMs } = options;
-        const ops = redisStreamOps({ client, reader, keys, consumer: options.consumerName, features, blockMs: options.blockMs ?? 2000 });
+        const blockMs = options.blockMs ?? 2000;
+        const ops = keys.partitioned
+          ? partitionedStreamOps({ client, reader, keys, consumer: options.consumerName, features, blockMs })
+          : redisStreamOps({ client, reader: reader as RedisConn, keys, consumer: options.consumerName, features, blockMs });
         const janitor = createStreamsJanitor({
           client,
           keys,
@@ -96,17 +132,17 @@ export function createStreamsTransport(options: StreamsTransportOptions): Transp
           recoverEveryMs: options.recoverEveryMs ?? Math.max(10, Math.floor(leaseMs / 2)),
         });
         consumer = started;
-        logger.info({ consumer: options.consumerName, group: keys.group, stream: keys.stream, features }, 'consuming the job stream');
+        logger.info({ consumer: options.consumerName, group: keys.group, stream: keys.stream, partitions: keys.partitions.length, features }, 'consuming the job stream');
         return {
           inFlight: () => started.inFlight(),
           async stop(graceMs: number) {
             await started.stop(graceMs);
-            await closeRedis(reader);
+            if (reader) await closeRedis(reader);
             if (consumer === started) consumer = undefined;
           },
         };
       } catch (err) {
-        await closeRedis(reader);
+        if (reader) await closeRedis(reader);
         throw err;
       }
     },
