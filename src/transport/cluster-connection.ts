@@ -101,10 +101,15 @@ export async function connectCluster(options: ClusterConnectionOptions): Promise
   cluster.on('node-error', warn);
   cluster.on('connect', () => redisConnected.set({ role }, 1));
   cluster.on('disconnect', () => redisConnected.set({ role }, 0));
+  let everReady = false;
+  cluster.on('node-ready', () => {
+    if (everReady) logger.info({ role }, 'redis reconnected');
+  });
   let lastError: Error | undefined;
   for (let i = 0; ; i++) {
     try {
       await cluster.connect();
+      everReady = true;
       break;
     } catch (err) {
       lastError = err as Error;
