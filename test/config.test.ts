@@ -199,9 +199,17 @@ describe('duration settings', () => {
 // ---- Redis and database URLs ------------------------------------------------------------------
 
 describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
+  it('REDIS_CLUSTER_NODES and QUEUE_PARTITIONS are read as seeds and a count', () => {
+    const c = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, [::1]:7001 ,redis-2:7002', QUEUE_PARTITIONS: '64' });
+    assert.deepEqual(c.redis.clusterNodes, ['10.0.0.1:7000', '[::1]:7001', 'redis-2:7002']);
+    assert.equal(c.queuePartitions, 64);
+    assert.deepEqual(loadConfig({}).redis.clusterNodes, []);
+    assert.equal(loadConfig({}).queuePartitions, 1);
+  });
+
   it('REDIS_HOST and REDIS_PORT build the URL', () => {
     const c = loadConfig({ REDIS_HOST: 'redis.internal', REDIS_PORT: '6380' });
-    assert.deepEqual({ ...c.redis }, { url: 'redis://redis.internal:6380', host: 'redis.internal', port: 6380, fromUrl: false });
+    assert.deepEqual({ ...c.redis }, { url: 'redis://redis.internal:6380', host: 'redis.internal', port: 6380, fromUrl: false, clusterNodes: [] });
     assert.equal(loadConfig({ REDIS_HOST: '::1' }).redis.url, 'redis://[::1]:6379');
     assert.equal(loadConfig({ REDIS_HOST: '[::1]' }).redis.url, 'redis://[::1]:6379');
     assert.equal(loadConfig({ REDIS_HOST: '10.0.0.7' }).redis.url, 'redis://10.0.0.7:6379');
@@ -269,6 +277,8 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   REDIS_HOST: { env: { REDIS_HOST: 'bad host/name' }, accepts: /host name or IP/ },
   REDIS_PORT: { env: { REDIS_PORT: '70000' }, accepts: /1 to 65535/ },
   REDIS_URL: { env: { REDIS_URL: 'http://x' }, accepts: /redis:\/\/.*rediss:\/\// },
+  REDIS_CLUSTER_NODES: { env: { REDIS_CLUSTER_NODES: '10.0.0.1:6379,10.0.0.2' }, accepts: /host:port seed nodes/ },
+  QUEUE_PARTITIONS: { env: { QUEUE_PARTITIONS: '0' }, accepts: /integer from 1 to 1024/ },
   DATABASE_URL: { env: { DATABASE_URL: 'mysql://app:Hunter2Hunter2@db/diary' }, accepts: /postgres:\/\/.*postgresql:\/\// },
   DIARY_CHANNEL: { env: { DIARY_CHANNEL: 'diary events' }, accepts: /letters, digits/ },
   QUEUE_TRANSPORT: { env: { QUEUE_TRANSPORT: 'kafka' }, accepts: /pubsub.*streams/ },

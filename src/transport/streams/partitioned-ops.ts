@@ -35,6 +35,18 @@ export function unqualify(id: string): { partition: number; id: string } {
   return slash < 0 ? { partition: 0, id } : { partition: Number(id.slice(0, slash)), id: id.slice(slash + 1) };
 }
 
+/**
+ * Runs `fn` for each item at once and keeps what succeeded: a partition whose master is down (a
+ * failover under way) does not hold up the others. Rejects only when every one failed.
+ */
+async function eachSettled<I, O>(items: readonly I[], fn: (item: I) => Promise<O>): Promise<O[]> {
+  const results = await Promise.allSettled(items.map(fn));
+  const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed && ok.length === 0) throw failed.reason;
+  return ok;
+}
+
 export interface PartitionedOpsOptions {
   /** Every non-blocking command. */
   client: RedisConn;
@@ -107,12 +119,11 @@ export function partitionedStreamOps(options: PartitionedOpsOptions): StreamOps 
 
   async function readPolling(count: number): Promise<StreamEntry[]> {
     const { asked, per } = plan(count);
-    const replies = await Promise.all(
-      asked.map((p) =>
-        client.sendCommand(['XREADGROUP', 'GROUP', keys.group, consumer, 'COUNT', String(per), 'STREAMS', p.stream, '>']),
-      ),
-    );
-    const out = replies.flatMap((reply, i) => entriesByStream(reply).flatMap(([, raw]) => entriesFrom(asked[i] as PartitionKeys, raw)));
+    const replies = await eachSettled(asked, async (p) => ({
+      p,
+      reply: await client.sendCommand(['XREADGROUP', 'GROUP', keys.group, consumer, 'COUNT', String(per), 'STREAMS', p.stream, '>']),
+    }));
+    const out = replies.flatMap(({ p, reply }) => entriesByStream(reply).flatMap(([, raw]) => entriesFrom(p, raw)));
     if (out.length > 0) {
       idleMs = IDLE_MIN_MS;
       return out;
@@ -144,7 +155,7 @@ export function partitionedStreamOps(options: PartitionedOpsOptions): StreamOps 
     },
     readerReady: () => (reader ?? client).isReady,
     async ownPending(count) {
-      const lists = await Promise.all(parts.map(async (p) => (await ownPendingIds(client, keysOf(p.index), consumer, count)).map((id) => qualify(p.index, id))));
+      const lists = await eachSettled(parts, async (p) => (await ownPendingIds(client, keysOf(p.index), consumer, count)).map((id) => qualify(p.index, id)));
       return lists.flat();
     },
     async claimOwn(ids) {
@@ -154,18 +165,22 @@ export function partitionedStreamOps(options: PartitionedOpsOptions): StreamOps 
       );
     },
     async renewLeases(ids) {
-      const lost = await Promise.all(split(ids).map(async ([p, bare]) => (await renewLeases(client, keysOf(p), consumer, bare)).map((id) => qualify(p, id))));
+      // A partition that does not answer renews nothing, as when Redis is away: its leases lapse
+      // only after JOB_LEASE, and the other partitions' are renewed meanwhile.
+      const lost = await eachSettled(split(ids), async ([p, bare]) => (await renewLeases(client, keysOf(p), consumer, bare)).map((id) => qualify(p, id)));
       return lost.flat();
     },
     async autoClaim(minIdleMs, cursor, count) {
       const cursors = cursor.split('|');
       const at = (i: number) => (cursors.length === parts.length ? (cursors[i] as string) : '0-0');
       const per = Math.max(1, Math.ceil(count / parts.length));
-      const results = await Promise.all(parts.map((p) => autoClaim(client, keysOf(p.index), consumer, minIdleMs, at(p.index), per)));
+      const next = parts.map((p) => at(p.index));
+      const results = await eachSettled(parts, async (p) => ({ p: p.index, r: await autoClaim(client, keysOf(p.index), consumer, minIdleMs, at(p.index), per) }));
+      for (const { p, r } of results) next[p] = r.cursor;
       return {
-        cursor: results.map((r) => r.cursor).join('|'),
-        claimed: results.flatMap((r, p) => r.claimed.map((e) => ({ ...e, id: qualify(p, e.id) }))),
-        deleted: results.flatMap((r, p) => r.deleted.map((id) => qualify(p, id))),
+        cursor: next.join('|'),
+        claimed: results.flatMap(({ p, r }) => r.claimed.map((e) => ({ ...e, id: qualify(p, e.id) }))),
+        deleted: results.flatMap(({ p, r }) => r.deleted.map((id) => qualify(p, id))),
       };
     },
     async ack(ids) {
