@@ -52,6 +52,8 @@ export interface Fleet {
   term(role: Role, index: number): boolean;
   /** Waits until every slot has a running process (pending restarts done). */
   settle(timeoutMs: number): Promise<void>;
+  /** Waits until every slot's process says it is up (subscriber listening, scheduler running). */
+  waitUp(timeoutMs: number): Promise<void>;
   stopAll(): Promise<void>;
 }
 
@@ -142,6 +144,13 @@ export function startFleet(env: Record<string, string>, counts: Record<Role, num
       const deadline = Date.now() + timeoutMs;
       while (slots.some((s) => s.busy || !s.proc)) {
         if (Date.now() > deadline) throw new Error('processes did not come back');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async waitUp(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (slots.some((s) => !s.proc || !isUp(s.proc))) {
+        if (Date.now() > deadline) throw new Error(`processes not up within ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

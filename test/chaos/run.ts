@@ -47,6 +47,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const redisLock = { busy: false };
   let edits = 0;
   try {
+    // Starting five processes takes seconds on a busy machine: the faults begin once they are up.
+    await fleet.waitUp(120_000);
+    await world.poison();
+    log('fleet up: fault phase starts');
     const t0 = Date.now();
     const inject = (f: PlannedFault): void => {
       const p = runFault(world, fleet, f, injected, redisLock, log).catch((err: unknown) => log(`fault ${f.kind} failed to inject: ${String(err)}`));

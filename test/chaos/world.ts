@@ -31,6 +31,8 @@ export interface ChaosWorld {
   dates: string[];
   /** streams: the user whose only diary the fake LLM always fails. */
   poisonedUser: string | undefined;
+  /** streams: publishes the poisoned job once, as a manual request. */
+  poison(): Promise<void>;
   redisClient(): Promise<RedisClientType>;
   /** Gives (user, day) a new text (a new version); returns its marker. */
   edit(user: number, day: number): Promise<string>;
@@ -91,7 +93,9 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
   if (transport === 'streams') {
     const { rows } = await pool.query<{ id: string }>(`INSERT INTO users (email, timezone) VALUES ('poison@example.com', 'UTC') RETURNING id::text`);
     poisonedUser = (rows[0] as { id: string }).id;
-    await pool.query('INSERT INTO user_llms (user_id, auto_summary_monthly) VALUES ($1, false)', [poisonedUser]);
+    // No automatic summaries: the scheduler never publishes its job, only the driver does, once
+    // (a manual request), so its deliveries run out and it is dead-lettered.
+    await pool.query('INSERT INTO user_llms (user_id, auto_summary_daily, auto_summary_monthly) VALUES ($1, false, false)', [poisonedUser]);
     await pool.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [poisonedUser, dates[0], text(`P ${dates[0]} e0 ${POISON}`)]);
   }
 
@@ -108,6 +112,11 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
     users,
     dates,
     poisonedUser,
+    async poison() {
+      if (!poisonedUser) return;
+      const r = await runCli(['enqueue', 'daily', '--user', poisonedUser, '--date', dates[0] as string], env, 60_000);
+      if (r.code !== 0) throw new Error(`enqueue of the poisoned job failed: ${r.stderr}`);
+    },
     async redisClient() {
       if (!client || !client.isOpen) {
         client = createClient({ url: redis.url, socket: { reconnectStrategy: 100, connectTimeout: 2000 } }) as RedisClientType;
