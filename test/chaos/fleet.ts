@@ -48,7 +48,7 @@ export interface Fleet {
   readonly exits: readonly ExitRecord[];
   /** SIGKILL, then restart after `restartAfterMs`; false when the slot was busy (skipped). */
   kill(role: Role, index: number, restartAfterMs: number): boolean;
-  /** SIGTERM, record the exit, then restart; resolves when it exited (false: skipped). */
+  /** SIGTERM (once it has logged a line), record the exit, then restart (false: skipped, the slot was busy). */
   term(role: Role, index: number): boolean;
   /** Waits until every slot has a running process (pending restarts done). */
   settle(timeoutMs: number): Promise<void>;
@@ -128,16 +128,21 @@ export function startFleet(env: Record<string, string>, counts: Record<Role, num
       if (slot.busy || !proc) return false;
       slot.busy = true;
       slot.proc = undefined;
-      const at = Date.now();
-      proc.proc.kill('SIGTERM');
-      // Past the bound it is killed: the record says so, and the run goes on.
-      const overdue = setTimeout(() => proc.proc.kill('SIGKILL'), TERM_BOUND_MS + 5000);
-      void proc.exited.then((code) => {
+      void (async () => {
+        // SIGTERM once the process has logged its first line: the command's shutdown is in place
+        // from then on. Before node runs any code nothing can catch a signal; the window while
+        // the CLI loads has its own test (test/cmd/start-signals.test.ts).
+        while (proc.logs.length === 0 && proc.proc.exitCode === null && proc.proc.signalCode === null) await new Promise((r) => setTimeout(r, 50));
+        const at = Date.now();
+        proc.proc.kill('SIGTERM');
+        // Past the bound it is killed: the record says so, and the run goes on.
+        const overdue = setTimeout(() => proc.proc.kill('SIGKILL'), TERM_BOUND_MS + 5000);
+        const code = await proc.exited;
         clearTimeout(overdue);
         terms.push({ role, index, at, ms: Date.now() - at, code, age: at - (started.get(proc) ?? at), lastLogs: JSON.stringify(proc.logs.slice(-3)) + proc.stderr().slice(-300) });
         slot.busy = false;
         spawnInto(slot);
-      });
+      })();
       return true;
     },
     async settle(timeoutMs) {
