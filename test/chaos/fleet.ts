@@ -133,6 +133,13 @@ export function startFleet(env: Record<string, string>, counts: Record<Role, num
         // from then on. Before node runs any code nothing can catch a signal; the window while
         // the CLI loads has its own test (test/cmd/start-signals.test.ts).
         while (proc.logs.length === 0 && proc.proc.exitCode === null && proc.proc.signalCode === null) await new Promise((r) => setTimeout(r, 50));
+        if (proc.proc.exitCode !== null || proc.proc.signalCode !== null) {
+          // It ended on its own first (say, Redis was down at its start): not a stop to judge.
+          exits.push({ role, index, at: Date.now(), code: await proc.exited, wasUp: isUp(proc), lastLogs: JSON.stringify(proc.logs.slice(-3)) + proc.stderr().slice(-500) });
+          slot.busy = false;
+          spawnInto(slot);
+          return;
+        }
         const at = Date.now();
         proc.proc.kill('SIGTERM');
         // Past the bound it is killed: the record says so, and the run goes on.
