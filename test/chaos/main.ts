@@ -10,7 +10,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     minutes: { type: 'string', default: '1' },
     transport: { type: 'string', default: 'pubsub' },
-    'converge-seconds': { type: 'string', default: '90' },
+    'converge-seconds': { type: 'string', default: '180' },
     json: { type: 'boolean', default: false },
   },
 });

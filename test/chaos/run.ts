@@ -12,7 +12,7 @@ export interface ChaosOptions {
   /** Length of the fault phase. */
   faultPhaseMs: number;
   transport: Transport;
-  /** How long the system gets to converge once faults stop. @defaultValue 90 000 */
+  /** How long the system gets to converge once faults stop. @defaultValue 180 000 */
   convergeMs?: number;
   log?: (line: string) => void;
 }
@@ -74,7 +74,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await fleet.settle(60_000);
 
     const convergeStart = Date.now();
-    const convergeMs = options.convergeMs ?? 90_000;
+    const convergeMs = options.convergeMs ?? 180_000;
     let convergedMs: number | undefined;
     while (Date.now() - convergeStart < convergeMs) {
       const summaries = await checkSummaries(world.pool, world.poisonedUser);

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient, type RedisClientType } from 'redis';
 import { ADMIN_URL, createPostgresDatabase } from '../helpers/db.js';
-import { runCli } from '../helpers/cli.js';
+import { openDb } from '../../src/db/db.js';
+import { migrate } from '../../src/db/migrate.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { llmDecider, POISON } from './fault-plan.js';
@@ -76,8 +77,14 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
     AUTO_MIGRATE: 'false',
     LOG_LEVEL: 'info',
   };
-  const migrated = await runCli(['migrate'], env);
-  if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+  // Migrated in this process, as a deploy's migrate job would before the fleet starts (a CLI
+  // process more costs seconds on a busy machine).
+  const migrating = await openDb({ databaseUrl: db.url, dataDir: '' });
+  try {
+    await migrate(migrating);
+  } finally {
+    await migrating.close();
+  }
 
   const dates = Array.from({ length: DAYS }, (_, i) => new Date(FIRST_DAY + i * 86_400_000).toISOString().slice(0, 10));
   const users: string[] = [];
@@ -101,7 +108,7 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
 
   let client: RedisClientType | undefined;
   let edits = 0;
-  return {
+  const world: ChaosWorld = {
     transport,
     redis,
     llm,
@@ -114,8 +121,9 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
     poisonedUser,
     async poison() {
       if (!poisonedUser) return;
-      const r = await runCli(['enqueue', 'daily', '--user', poisonedUser, '--date', dates[0] as string], env, 60_000);
-      if (r.code !== 0) throw new Error(`enqueue of the poisoned job failed: ${r.stderr}`);
+      // As `enqueue daily` publishes it (a manual request), in the wire format.
+      const c = await world.redisClient();
+      await c.xAdd(`${channel}:stream`, '*', { data: JSON.stringify({ type: 'daily_summary', user_id: poisonedUser, date: dates[0], trigger: 'manual' }) });
     },
     async redisClient() {
       if (!client || !client.isOpen) {
@@ -158,4 +166,5 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
       await db.drop();
     },
   };
+  return world;
 }
