@@ -1,7 +1,8 @@
 // npm run chaos -- --seed N --minutes M --transport pubsub|streams
 // Runs one seeded chaos run against the built CLI (dist/) and prints its seed first, then the
 // faults injected, the LLM-call histogram and any violated invariant; exits 1 when one failed.
-// `--json` adds a last line with the report as JSON (for RESULTS.md).
+// `--json` adds a last line with the report as JSON (for RESULTS.md); `--logs DIR` keeps every
+// process's log, the faults injected and the LLM calls there.
 import { parseArgs } from 'node:util';
 import { runChaos } from './run.js';
 
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     transport: { type: 'string', default: 'pubsub' },
     'converge-seconds': { type: 'string', default: '180' },
     json: { type: 'boolean', default: false },
+    logs: { type: 'string' },
   },
 });
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
@@ -28,6 +30,7 @@ const report = await runChaos({
   transport,
   faultPhaseMs: Math.round(minutes * 60_000),
   convergeMs: Number(values['converge-seconds']) * 1000,
+  ...(values.logs ? { logDir: values.logs } : {}),
   log: (l) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}`),
 });
 console.log(`faults injected: ${JSON.stringify(report.injected)} (planned ${JSON.stringify(report.planned)})`);

@@ -3,7 +3,9 @@
 // invariants. Everything is torn down whatever happens.
 import { countByKind, makeFaultPlan, SCHEDULERS, SUBSCRIBERS, type FaultKind, type FaultPlan, type PlannedFault } from './fault-plan.js';
 import { startFleet, type Fleet } from './fleet.js';
-import { checkExits, checkLlmCalls, checkSummaries, checkTicks, type InjectedFault } from './invariants.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkExits, checkLlmCalls, checkSummaries, checkTicks, jobVersionOf, type InjectedFault } from './invariants.js';
 import { streamsState } from './streams-state.js';
 import { createChaosWorld, DAYS, USERS, type ChaosWorld, type Transport } from './world.js';
 
@@ -15,6 +17,8 @@ export interface ChaosOptions {
   /** How long the system gets to converge once faults stop. @defaultValue 180 000 */
   convergeMs?: number;
   log?: (line: string) => void;
+  /** When set, every process's log lines are written here (one file per process) at the end. */
+  logDir?: string;
 }
 
 export interface ChaosReport {
@@ -128,6 +132,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     await Promise.allSettled([...pendingFaults]);
     await fleet.stopAll();
+    if (options.logDir) {
+      mkdirSync(options.logDir, { recursive: true });
+      fleet.processes.forEach((p, i) => writeFileSync(join(options.logDir as string, `${String(i).padStart(2, '0')}-${p.role}${p.index}.log`), p.proc.stdout() + p.proc.stderr()));
+      writeFileSync(join(options.logDir, 'faults.json'), JSON.stringify(injected, null, 1));
+      writeFileSync(join(options.logDir, 'llm.jsonl'), world.llm.requests.map((r) => JSON.stringify({ at: r.at, answer: r.answer, version: jobVersionOf(r) })).join('\n'));
+    }
     await world.close();
   }
 }

@@ -64,12 +64,14 @@ export async function createChaosWorld(seed: number, transport: Transport): Prom
     LLM_PROVIDER: 'openai',
     LLM_BASE_URL: llm.url,
     LLM_MODEL: 'fake-model',
-    LLM_TIMEOUT: '2s',
+    // Leases and timeouts with room for a busy machine's event-loop stalls (seconds at a load of 20
+    // on two cores): a 2 s lease lapsed there, and its duplicate call was the machine's, not the code's.
+    LLM_TIMEOUT: '5s',
     LLM_MAX_RETRIES: '2',
     SUMMARY_MIN_CHARS: '100',
     DEFAULT_TIMEZONE: 'UTC',
     SCHEDULER_INTERVAL: '1s',
-    JOB_LEASE: '2s',
+    JOB_LEASE: '5s',
     JOB_TIMEOUT: '20s',
     SUBSCRIBER_MAX_CONCURRENT_JOBS: '4',
     USER_MAX_JOBS_PER_HOUR: '1000000',
