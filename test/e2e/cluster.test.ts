@@ -28,7 +28,7 @@ describe('streams on a cluster', () => {
     await w.close();
   });
 
-  test('the partitions spread over all three masters, and each master carries a share of the commands', async () => {
+  test('the partitions spread over all three masters, and each master carries a share of the commands', async (t) => {
     const cluster = w.cluster;
     assert.ok(cluster);
     const masters = cluster.masters();
@@ -47,10 +47,11 @@ describe('streams on a cluster', () => {
     for (const n of streamsPerMaster) assert.ok(n >= 1, `every master holds a partition (${streamsPerMaster})`);
     const share = masters.map((port, i) => commandsOf(w, port) - (before[i] as number));
     const total = share.reduce((a, b) => a + b, 0);
+    t.diagnostic(`partition streams per master ${streamsPerMaster.join('/')}, commands per master ${share.join('/')}`);
     for (const s of share) assert.ok(s >= total * 0.1, `every master carries at least a tenth of the commands (${share})`);
   });
 
-  test('a master SIGKILLed mid-run: a replica takes over, every published job is processed, about one LLM call per job', async () => {
+  test('a master SIGKILLed mid-run: a replica takes over, every published job is processed, about one LLM call per job', async (t) => {
     const cluster = w.cluster;
     assert.ok(cluster);
     const done0 = await w.doneCount();
@@ -66,6 +67,7 @@ describe('streams on a cluster', () => {
     await eventually(async () => (await w.doneCount()) - done0 === jobs, 120_000, 'every published job done after the failover');
     for (const s of subs) assert.equal(await s.stop(), 0);
     const calls = w.llm.requests.length - calls0;
+    t.diagnostic(`${jobs} jobs, ${calls} LLM calls, master ${victim} killed after ${jobs / 5} were done`);
     // Jobs running on the dead master's connections may run twice: at most the slots in flight.
     assert.ok(calls >= jobs && calls <= jobs + 20, `LLM calls ${calls} for ${jobs} jobs`);
     const perMarker = callsPerMarker(w.llm);
