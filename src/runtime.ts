@@ -72,6 +72,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     timeoutMs: config.llm.timeoutMs,
     maxRetries: config.llm.maxRetries,
     logger,
+    // Always: besides LLM_MAX_TPM it carries the provider's pauses to every subscriber.
+    tokenGate: messaging.limits.llmTokens({ ...(config.llm.maxTpm ? { tokensPerMinute: config.llm.maxTpm } : {}), logger }),
     ...(config.llm.maxRpm ? { rateLimiter: messaging.rateLimiter('llm-rate', { perMinute: config.llm.maxRpm }) } : {}),
   };
   const box = secretBoxFromSetting(config.secretKey);

@@ -17,6 +17,10 @@ export interface Keys {
   rateLimit(name: string): string;
   /** One user's LLM jobs in the USER_MAX_JOBS_PER_HOUR window. */
   userJobs(userId: string): string;
+  /** The fleet's LLM token bucket (LLM_MAX_TPM); shares its hash tag with llmPause. */
+  llmTokens(): string;
+  /** A provider's pause of one endpoint+key (an opaque id, hashed). */
+  llmPause(endpoint: string): string;
   /** Token bucket `name` (an API request limit) of one caller; the caller's key is hashed. */
   requestLimit(name: string, key: string): string;
   /** Sign-in failures of one email from one address; hashed, so no email sits in Redis. */
@@ -37,6 +41,9 @@ export function keysFor(channel: string): Keys {
     claim: (jobKey) => `${channel}:claim:${jobKey}`,
     rateLimit: (name) => `${channel}:${name}`,
     userJobs: (userId) => `${channel}:user-jobs:${userId}`,
+    // One hash tag for the bucket and every pause: the budget script touches both in one slot.
+    llmTokens: () => `{${channel}:llm}:tokens`,
+    llmPause: (endpoint) => `{${channel}:llm}:pause:${digest(endpoint)}`,
     requestLimit: (name, key) => `${channel}:limit:${name}:${digest(key)}`,
     signInBackoff: (key) => `${channel}:sign-in:${digest(key)}`,
   };
