@@ -5,7 +5,8 @@
 //   llm.script({ type: 'rate-limit', retryAfter: '1' }, { type: 'ok' })  // next calls, in order
 //   llm.calls        // chat completion requests received so far
 //   llm.requests     // [{ body, authorization, path, at }] in arrival order
-//   llm.reset()      // forget calls/requests/script
+//   llm.usage        // [{ at, tokens }] of every answer that reported usage, for budgets
+//   llm.reset()      // forget calls/requests/script/usage
 //   await llm.close()
 //
 // Every POST .../chat/completions is one call. A scripted step is used per call, in order; with
@@ -19,21 +20,27 @@
 // 401 whose message echoes the key it received (as OpenAI's does, to test redaction); with `models`
 // set, any other model gets 404 model_not_found. GET .../models lists `models`.
 //
-// Steps: ok (text?, latencyMs?), rate-limit (429, retryAfter header value?), server-error (status?
+// Rate limits: `ok` and `rate-limit` steps may carry `headers` (x-ratelimit-*, retry-after-ms …)
+// sent with the answer; `usage: false` answers without a usage object. With `tokensPerMinute`, the
+// fake is a provider with a token limit over a sliding minute: every answer says
+// x-ratelimit-remaining-tokens and x-ratelimit-reset-tokens, and a call beyond it gets a 429 with
+// remaining 0 and the reset (its tokens are not counted).
+//
+// Steps: ok (text?, latencyMs?, headers?), rate-limit (429, retryAfter header value?, headers?), server-error (status?
 // default 503), unauthorized (401), forbidden (403), model-not-found (404), refusal (400
 // content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
 // not JSON), empty (200, empty content), format-unsupported (400 naming response_format, whatever
 // the request), hang (never answers; sockets are destroyed on close()).
 //
 // Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
-//   [--model NAME]…   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
+//   [--model NAME]… [--tokens-per-minute N]   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
 export type FakeLlmStep =
-  | { type: 'ok'; text?: string; latencyMs?: number }
-  | { type: 'rate-limit'; retryAfter?: string }
+  | { type: 'ok'; text?: string; latencyMs?: number; headers?: Record<string, string> }
+  | { type: 'rate-limit'; retryAfter?: string; headers?: Record<string, string> }
   | { type: 'server-error'; status?: number }
   | { type: 'unauthorized' }
   | { type: 'forbidden' }
@@ -64,12 +71,26 @@ export interface FakeLlmOptions {
   models?: string[];
   /** What a request with a json_schema response_format gets: JSON (default), a 400, or prose. */
   structuredOutput?: 'json' | 'refuse' | 'ignore';
+  /** false: answers carry no `usage`. @defaultValue true */
+  usage?: boolean;
+  /** A provider's token limit over a sliding minute, told in x-ratelimit-* headers. */
+  tokensPerMinute?: number;
+}
+
+export interface FakeLlmUsage {
+  /** Date.now() when the answer was sent. */
+  at: number;
+  /** prompt_tokens + completion_tokens. */
+  tokens: number;
 }
 
 export interface FakeLlm {
   readonly url: string;
   readonly calls: number;
   readonly requests: readonly FakeLlmRequest[];
+  readonly usage: readonly FakeLlmUsage[];
+  /** Calls answered 429 because they went beyond `tokensPerMinute`. */
+  readonly overLimit: number;
   script(...steps: FakeLlmStep[]): void;
   reset(): void;
   close(): Promise<void>;
@@ -108,8 +129,8 @@ function formatUnsupported(res: ServerResponse): void {
   });
 }
 
-function completion(model: string, text: string, promptChars: number, finishReason = 'stop'): unknown {
-  return {
+function completion(model: string, text: string, promptChars: number, finishReason = 'stop', withUsage = true): Record<string, unknown> {
+  const body: Record<string, unknown> = {
     id: `chatcmpl-fake-${Date.now()}`,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
@@ -117,6 +138,8 @@ function completion(model: string, text: string, promptChars: number, finishReas
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
     usage: { prompt_tokens: promptChars, completion_tokens: text.length, total_tokens: promptChars + text.length },
   };
+  if (!withUsage) delete body.usage;
+  return body;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -130,6 +153,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   const requests: FakeLlmRequest[] = [];
+  const usage: FakeLlmUsage[] = [];
+  let overLimit = 0;
   let queue: FakeLlmStep[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -185,7 +210,35 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       case 'ok': {
         const delay = step.latencyMs ?? options.latencyMs ?? 0;
         const derived = structured && options.structuredOutput !== 'ignore' ? fakeStructuredAnswer(user) : fakeAnswer(user);
-        const answer = (): void => sendJson(res, 200, completion(model, step.text ?? derived, user.length));
+        const answer = (): void => {
+          const body = completion(model, step.text ?? derived, user.length, 'stop', options.usage !== false);
+          const u = body.usage as { total_tokens: number } | undefined;
+          const limit = options.tokensPerMinute;
+          const now = Date.now();
+          let limitHeaders: Record<string, string> = {};
+          if (limit !== undefined) {
+            const recent = usage.filter((x) => x.at > now - 60_000);
+            const used = recent.reduce((n, x) => n + x.tokens, 0);
+            const tokens = u?.total_tokens ?? 0;
+            // Seconds until enough of the minute's tokens have aged out for this call.
+            let freed = used + tokens - limit;
+            let resetMs = 0;
+            for (const x of recent) {
+              if (freed <= 0) break;
+              freed -= x.tokens;
+              resetMs = x.at + 60_000 - now;
+            }
+            if (used + tokens > limit) {
+              overLimit++;
+              const h = { 'x-ratelimit-limit-tokens': String(limit), 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': `${Math.max(1, resetMs)}ms` };
+              apiError(res, 429, 'Rate limit reached for tokens per min', 'tokens', 'rate_limit_exceeded', h);
+              return;
+            }
+            limitHeaders = { 'x-ratelimit-limit-tokens': String(limit), 'x-ratelimit-remaining-tokens': String(limit - used - tokens), 'x-ratelimit-reset-tokens': `${Math.max(1, Math.ceil((recent[0]?.at ?? now) + 60_000 - now))}ms` };
+          }
+          if (u) usage.push({ at: now, tokens: u.total_tokens });
+          sendJson(res, 200, body, { ...limitHeaders, ...step.headers });
+        };
         if (delay <= 0) answer();
         else {
           const t = setTimeout(() => {
@@ -197,7 +250,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         return;
       }
       case 'rate-limit':
-        apiError(res, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded', step.retryAfter !== undefined ? { 'retry-after': step.retryAfter } : {});
+        apiError(res, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded', {
+          ...(step.retryAfter !== undefined ? { 'retry-after': step.retryAfter } : {}),
+          ...step.headers,
+        });
         return;
       case 'server-error':
         apiError(res, step.status ?? 503, 'The server is overloaded or not ready yet.', 'server_error', null);
@@ -244,11 +300,17 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       return requests.length;
     },
     requests,
+    usage,
+    get overLimit() {
+      return overLimit;
+    },
     script(...steps: FakeLlmStep[]) {
       queue.push(...steps);
     },
     reset() {
       requests.length = 0;
+      usage.length = 0;
+      overLimit = 0;
       queue = [];
     },
     close() {
@@ -274,7 +336,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const port = Number(argValue(args, '--port') ?? 0);
   const latencyMs = Number(argValue(args, '--latency-ms') ?? 0);
   const apiKey = argValue(args, '--api-key');
-  const llm = await startFakeLlm({ port, latencyMs, ...(apiKey ? { apiKey } : {}), ...(models.length ? { models } : {}) });
+  const tpm = argValue(args, '--tokens-per-minute');
+  const llm = await startFakeLlm({ port, latencyMs, ...(apiKey ? { apiKey } : {}), ...(models.length ? { models } : {}), ...(tpm ? { tokensPerMinute: Number(tpm) } : {}) });
   process.stdout.write(`${llm.url}\n`);
   const stop = (): void => {
     void llm.close().then(() => process.exit(0));
