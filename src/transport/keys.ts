@@ -21,6 +21,8 @@ export interface Keys {
   llmTokens(): string;
   /** A provider's pause of one endpoint+key (an opaque id, hashed). */
   llmPause(endpoint: string): string;
+  /** Slots of one user's running jobs (USER_MAX_CONCURRENT_JOBS). */
+  userRunning(userId: string): string;
   /** Token bucket `name` (an API request limit) of one caller; the caller's key is hashed. */
   requestLimit(name: string, key: string): string;
   /** Sign-in failures of one email from one address; hashed, so no email sits in Redis. */
@@ -44,6 +46,7 @@ export function keysFor(channel: string): Keys {
     // One hash tag for the bucket and every pause: the budget script touches both in one slot.
     llmTokens: () => `{${channel}:llm}:tokens`,
     llmPause: (endpoint) => `{${channel}:llm}:pause:${digest(endpoint)}`,
+    userRunning: (userId) => `${channel}:user-running:${userId}`,
     requestLimit: (name, key) => `${channel}:limit:${name}:${digest(key)}`,
     signInBackoff: (key) => `${channel}:sign-in:${digest(key)}`,
   };

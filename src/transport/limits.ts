@@ -7,6 +7,7 @@ import { withTimeout } from '../timeout.js';
 import type { Keys } from './keys.js';
 import { loadScript, type Script, type ScriptRunner } from './scripts.js';
 import { createTokenBudget, type LlmTokenGate, type TokenBudgetOptions } from './token-budget.js';
+import { createUserSlots, type UserSlots, type UserSlotsOptions } from './user-slots.js';
 
 /** A limit could not be checked (Redis unreachable); callers refuse rather than let it pass. */
 export class LimitUnavailableError extends Error {
@@ -67,6 +68,8 @@ export interface Limits {
   jobBudget(options: JobBudgetOptions): JobBudget;
   /** LLM_MAX_TPM and the provider's pauses per endpoint and key (token-budget.ts). */
   llmTokens(options?: TokenBudgetOptions): LlmTokenGate;
+  /** USER_MAX_CONCURRENT_JOBS: one user's running jobs across the fleet (user-slots.ts). */
+  userSlots(options: UserSlotsOptions): UserSlots;
 }
 
 /** While Redis is away its client queues commands; a limit answers within this bound instead. */
@@ -100,6 +103,7 @@ export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
       };
     },
     llmTokens: (options) => createTokenBudget(scripts, keys, options),
+    userSlots: (options) => createUserSlots(scripts, keys, options),
     jobBudget({ limit, windowMs = 3_600_000, now }) {
       return {
         take: (userId) =>
