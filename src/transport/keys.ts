@@ -8,6 +8,11 @@ export interface Keys {
   channel: string;
   /** Stream carrying the same JSON in field `data`. */
   stream: string;
+  /**
+   * Stream of jobs a user triggered (diary_saved, manual), read by a consumer of its own beside
+   * the main stream, so they never wait behind a backlog of schedule jobs. Same group and dead letters.
+   */
+  urgentStream: string;
   /** Dead-letter stream. */
   dead: string;
   group: string;
@@ -38,6 +43,7 @@ export function keysFor(channel: string): Keys {
   return {
     channel,
     stream: `${channel}:stream`,
+    urgentStream: `${channel}:stream:urgent`,
     dead: `${channel}:dead`,
     group: CONSUMER_GROUP,
     claim: (jobKey) => `${channel}:claim:${jobKey}`,
