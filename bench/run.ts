@@ -23,12 +23,13 @@ import { runLlmBound } from './scenarios/llm-bound.js';
 import { runScheduler } from './scenarios/scheduler.js';
 import { runMemory } from './scenarios/memory.js';
 import { runQuality } from './scenarios/quality.js';
+import { runBudget } from './scenarios/budget.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality' },
+    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -115,6 +116,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   scheduler: (c, n) => runScheduler(c, n),
   memory: (c, n) => runMemory(c, n),
   quality: (c, n) => runQuality(c, n),
+  budget: (c, n) => runBudget(c, n),
 };
 for (const g of groups) {
   const fn = GROUPS[g];

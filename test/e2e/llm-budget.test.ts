@@ -1,0 +1,60 @@
+// Two real `diary-events subscriber` processes on one Redis and one fake LLM: a provider's
+// rate-limit answer to one of them pauses both, and a job a user triggered is taken before the
+// schedule backlog waiting beside it.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dailyMessage, toWire } from '../../src/messages.js';
+import { createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
+
+async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+for (const transport of ['pubsub', 'streams'] as TransportKind[]) {
+  describe(`LLM budget across subscribers (${transport})`, () => {
+    let world: World;
+    before(async () => {
+      world = await createWorld(transport, { llmLatencyMs: 50 });
+    });
+    after(async () => {
+      await world.close();
+    });
+
+    it("a 429 with remaining-tokens 0 and its reset pauses every subscriber's calls until the reset", async () => {
+      world.llm.reset();
+      const { userId, dates } = await world.seed(8);
+      const subs = await Promise.all([1, 2].map(() => startSubscriber(world, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '2', USER_MAX_CONCURRENT_JOBS: '10' })));
+      world.llm.script({ type: 'rate-limit', headers: { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' } });
+      for (const date of dates) await world.publishRaw(toWire(dailyMessage(userId, date)));
+      await until('all stored', async () => (await world.doneCount(userId)) === dates.length);
+      const t429 = (world.llm.requests[0] as { at: number }).at;
+      // Calls already on their way when the 429 came back may land just after it; after that,
+      // nobody calls until the reset. A pause kept by one subscriber alone would let the other go on.
+      const inPause = world.llm.requests.filter((r) => r.at > t429 + 300 && r.at < t429 + 1950);
+      assert.deepEqual(inPause.map((r) => r.at - t429), [], 'calls inside the 2 s pause (ms after the 429)');
+      assert.ok(world.llm.requests.some((r) => r.at >= t429 + 1950), 'calls resumed after the reset');
+      await Promise.all(subs.map((s) => s.stop()));
+    });
+
+    it('a diary_saved job is stored before the schedule backlog waiting beside it', async () => {
+      world.llm.reset();
+      const a = await world.seed(24);
+      const b = await world.seed(1);
+      // Publish the backlog first, then start the subscribers on it: it is all waiting when they look.
+      const subs = await Promise.all([1, 2].map(() => startSubscriber(world, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '1', USER_MAX_CONCURRENT_JOBS: '2' })));
+      for (const date of a.dates) await world.publishRaw(toWire(dailyMessage(a.userId, date)));
+      await until('the backlog started', async () => (await world.doneCount(a.userId)) >= 1);
+      await world.publishRaw(toWire(dailyMessage(b.userId, b.dates[0] as string, { trigger: 'diary_saved' })));
+      await until("B's summary stored", async () => (await world.doneCount(b.userId)) === 1);
+      const aDone = await world.doneCount(a.userId);
+      assert.ok(aDone <= 8, `${aDone} of A's 24 schedule jobs were stored before B's saved diary`);
+      await until('the backlog stored', async () => (await world.doneCount(a.userId)) === a.dates.length, 60_000);
+      await Promise.all(subs.map((s) => s.stop()));
+    });
+  });
+}
