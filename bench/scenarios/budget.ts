@@ -39,7 +39,7 @@ export async function runBudget(ctx: BenchContext, notes: string[]): Promise<voi
         let subs: Subscriber[] = [];
         try {
           const { userIds, dates } = await seedDiaries(db.pool, 300, 2);
-          const env = subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: 'pubsub', llmUrl: llm.url, concurrency: 4, extra: { LLM_MAX_TPM: String(tpm), LOG_LEVEL: 'warn' } });
+          const env = subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: 'pubsub', llmUrl: llm.url, concurrency: 4, extra: { LLM_MAX_TPM: String(tpm) } });
           subs = await startFleet(env);
           const jobs = userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d)));
           await pub.publish(jobs);
@@ -76,7 +76,7 @@ export async function runBudget(ctx: BenchContext, notes: string[]): Promise<voi
         try {
           const a = await seedDiaries(db.pool, backlog / 10, 10);
           const b = await seedDiaries(db.pool, 1, 1);
-          subs = await startFleet(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: kind, llmUrl: llm.url, concurrency: 4, extra: { LOG_LEVEL: 'warn' } }));
+          subs = await startFleet(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: kind, llmUrl: llm.url, concurrency: 4, extra: {} }));
           const t0 = performance.now();
           await pub.publish(a.userIds.flatMap((u) => a.dates.map((d) => dailyMessage(u, d))));
           await sleep(1000);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dailyMessage, toWire } from '../../src/messages.js';
-import { createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
+import { callsPerMarker, createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -25,19 +25,28 @@ for (const transport of ['pubsub', 'streams'] as TransportKind[]) {
       await world.close();
     });
 
-    it("a 429 with remaining-tokens 0 and its reset pauses every subscriber's calls until the reset", async () => {
+    it("a 429 with remaining-tokens 0 and its reset pauses every subscriber's calls until the reset, longer than JOB_LEASE without a takeover", async () => {
       world.llm.reset();
       const { userId, dates } = await world.seed(8);
       const subs = await Promise.all([1, 2].map(() => startSubscriber(world, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '2', USER_MAX_CONCURRENT_JOBS: '10' })));
-      world.llm.script({ type: 'rate-limit', headers: { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' } });
+      world.llm.script({ type: 'rate-limit', headers: { 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '5s' } });
       for (const date of dates) await world.publishRaw(toWire(dailyMessage(userId, date)));
       await until('all stored', async () => (await world.doneCount(userId)) === dates.length);
       const t429 = (world.llm.requests[0] as { at: number }).at;
       // Calls already on their way when the 429 came back may land just after it; after that,
       // nobody calls until the reset. A pause kept by one subscriber alone would let the other go on.
-      const inPause = world.llm.requests.filter((r) => r.at > t429 + 300 && r.at < t429 + 1950);
-      assert.deepEqual(inPause.map((r) => r.at - t429), [], 'calls inside the 2 s pause (ms after the 429)');
-      assert.ok(world.llm.requests.some((r) => r.at >= t429 + 1950), 'calls resumed after the reset');
+      const inPause = world.llm.requests.filter((r) => r.at > t429 + 300 && r.at < t429 + 4950);
+      assert.deepEqual(inPause.map((r) => r.at - t429), [], 'calls inside the 5 s pause (ms after the 429)');
+      assert.ok(world.llm.requests.some((r) => r.at >= t429 + 4950), 'calls resumed after the reset');
+      // The waiting jobs kept their claims (and, streams, their leases: JOB_LEASE is 2 s here):
+      // nobody else ran them, so one call per job, plus the one refused.
+      const perJob = [...callsPerMarker(world.llm).values()];
+      assert.equal(perJob.length, dates.length);
+      assert.equal(perJob.reduce((x, y) => x + y, 0), dates.length + 1, 'no job was run twice');
+      if (transport === 'streams') {
+        const c = await world.client();
+        assert.equal(await c.xLen(`${world.channel}:dead`), 0, 'nothing dead-lettered');
+      }
       await Promise.all(subs.map((s) => s.stop()));
     });
 
