@@ -37,6 +37,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { tokenLimit, type FakeLlmUsage } from './fake-llm-limit.js';
+import { apiError, completion, formatUnsupported, readBody, sendJson } from './fake-llm-wire.js';
+
+export type { FakeLlmUsage } from './fake-llm-limit.js';
 
 export type FakeLlmStep =
   | { type: 'ok'; text?: string; latencyMs?: number; headers?: Record<string, string> }
@@ -77,12 +81,6 @@ export interface FakeLlmOptions {
   tokensPerMinute?: number;
 }
 
-export interface FakeLlmUsage {
-  /** Date.now() when the answer was sent. */
-  at: number;
-  /** prompt_tokens + completion_tokens. */
-  tokens: number;
-}
 
 export interface FakeLlm {
   readonly url: string;
@@ -110,45 +108,6 @@ export function fakeStructuredAnswer(userMessage: string): string {
   const entries = [...userMessage.matchAll(/\[(\d{4}-\d{2}-\d{2})[^\]\n]*\]\n([^\n]*)/g)].map((m) => ({ date: m[1] as string, text: (m[2] as string).slice(0, 30) }));
   const picked = [...new Set([entries[0], entries[Math.floor(entries.length / 2)], entries.at(-1)])].filter((e) => e !== undefined);
   return JSON.stringify({ days: picked, trend: fakeAnswer(userMessage) });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>): void {
-  sendJson(res, status, { error: { message, type, param: null, code } }, headers);
-}
-
-/** OpenAI's answer to a response_format the model does not support. */
-function formatUnsupported(res: ServerResponse): void {
-  sendJson(res, 400, {
-    error: { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", type: 'invalid_request_error', param: 'response_format', code: null },
-  });
-}
-
-function completion(model: string, text: string, promptChars: number, finishReason = 'stop', withUsage = true): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    id: `chatcmpl-fake-${Date.now()}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
-    usage: { prompt_tokens: promptChars, completion_tokens: text.length, total_tokens: promptChars + text.length },
-  };
-  if (!withUsage) delete body.usage;
-  return body;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
@@ -213,29 +172,14 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         const answer = (): void => {
           const body = completion(model, step.text ?? derived, user.length, 'stop', options.usage !== false);
           const u = body.usage as { total_tokens: number } | undefined;
-          const limit = options.tokensPerMinute;
           const now = Date.now();
-          let limitHeaders: Record<string, string> = {};
-          if (limit !== undefined) {
-            const recent = usage.filter((x) => x.at > now - 60_000);
-            const used = recent.reduce((n, x) => n + x.tokens, 0);
-            const tokens = u?.total_tokens ?? 0;
-            // Seconds until enough of the minute's tokens have aged out for this call.
-            let freed = used + tokens - limit;
-            let resetMs = 0;
-            for (const x of recent) {
-              if (freed <= 0) break;
-              freed -= x.tokens;
-              resetMs = x.at + 60_000 - now;
-            }
-            if (used + tokens > limit) {
-              overLimit++;
-              const h = { 'x-ratelimit-limit-tokens': String(limit), 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': `${Math.max(1, resetMs)}ms` };
-              apiError(res, 429, 'Rate limit reached for tokens per min', 'tokens', 'rate_limit_exceeded', h);
-              return;
-            }
-            limitHeaders = { 'x-ratelimit-limit-tokens': String(limit), 'x-ratelimit-remaining-tokens': String(limit - used - tokens), 'x-ratelimit-reset-tokens': `${Math.max(1, Math.ceil((recent[0]?.at ?? now) + 60_000 - now))}ms` };
+          const limited = options.tokensPerMinute === undefined ? undefined : tokenLimit(usage, options.tokensPerMinute, u?.total_tokens ?? 0, now);
+          if (limited?.refused) {
+            overLimit++;
+            apiError(res, 429, 'Rate limit reached for tokens per min', 'tokens', 'rate_limit_exceeded', limited.headers);
+            return;
           }
+          const limitHeaders = limited?.headers ?? {};
           if (u) usage.push({ at: now, tokens: u.total_tokens });
           sendJson(res, 200, body, { ...limitHeaders, ...step.headers });
         };
