@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { dailyMessage, toWire } from '../../src/messages.js';
+import { openMessaging } from '../../src/transport/open-messaging.js';
 import { callsPerMarker, createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
@@ -50,8 +53,10 @@ for (const transport of ['pubsub', 'streams'] as TransportKind[]) {
       await Promise.all(subs.map((s) => s.stop()));
     });
 
-    it('a diary_saved job is stored before the schedule backlog waiting beside it', async () => {
+    it('a diary_saved job is stored before the schedule backlog waiting beside it', async (t) => {
       world.llm.reset();
+      const messaging = await openMessaging(loadConfig(world.env()), createLogger({ level: 'silent' }));
+      t.after(() => messaging.close());
       const a = await world.seed(24);
       const b = await world.seed(1);
       // Publish the backlog first, then start the subscribers on it: it is all waiting when they look.
@@ -60,9 +65,8 @@ for (const transport of ['pubsub', 'streams'] as TransportKind[]) {
       world.llm.script(...a.dates.map(() => ({ type: 'ok' as const, latencyMs: 400 })));
       for (const date of a.dates) await world.publishRaw(toWire(dailyMessage(a.userId, date)));
       await until('the backlog started', async () => (await world.doneCount(a.userId)) >= 1);
-      // Through the CLI's publish, i.e. our transport, which picks the urgent stream in streams mode.
-      const published = await world.run(['publish', toWire(dailyMessage(b.userId, b.dates[0] as string, { trigger: 'diary_saved' }))]);
-      assert.equal(published.code, 0, published.stderr);
+      // Through our transport, as the API publishes on save: it picks the urgent stream in streams mode.
+      await messaging.transport.publish(dailyMessage(b.userId, b.dates[0] as string, { trigger: 'diary_saved' }));
       const before = await world.doneCount(a.userId);
       await until("B's summary stored", async () => (await world.doneCount(b.userId)) === 1);
       // The CLI takes a while to start; what matters is how many of the backlog overtook B's job
