@@ -4,7 +4,7 @@
 //   llm.url          // "http://127.0.0.1:<port>/v1" — use as LLM_BASE_URL / baseUrl
 //   llm.script({ type: 'rate-limit', retryAfter: '1' }, { type: 'ok' })  // next calls, in order
 //   llm.calls        // chat completion requests received so far
-//   llm.requests     // [{ body, authorization, path, at }] in arrival order
+//   llm.requests     // [{ body, authorization, path, at, answer }] in arrival order
 //   llm.usage        // [{ at, tokens }] of every answer that reported usage, for budgets
 //   llm.reset()      // forget calls/requests/script/usage
 //   await llm.close()
@@ -20,17 +20,19 @@
 // 401 whose message echoes the key it received (as OpenAI's does, to test redaction); with `models`
 // set, any other model gets 404 model_not_found. GET .../models lists `models`.
 //
-// Rate limits: `ok` and `rate-limit` steps may carry `headers` (x-ratelimit-*, retry-after-ms …)
-// sent with the answer; `usage: false` answers without a usage object. With `tokensPerMinute`, the
-// fake is a provider with a token limit over a sliding minute: every answer says
-// x-ratelimit-remaining-tokens and x-ratelimit-reset-tokens, and a call beyond it gets a 429 with
-// remaining 0 and the reset (its tokens are not counted).
+// Rate limits: `ok` and `rate-limit` steps may carry `headers` (x-ratelimit-*, retry-after-ms …);
+// `usage: false` answers without usage. `tokensPerMinute` plays a provider's token limit per sliding
+// minute (fake-llm-limit.ts): answers tell remaining and reset, a call beyond it gets a 429.
 //
 // Steps: ok (text?, latencyMs?, headers?), rate-limit (429, retryAfter header value?, headers?), server-error (status?
 // default 503), unauthorized (401), forbidden (403), model-not-found (404), refusal (400
 // content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
 // not JSON), empty (200, empty content), format-unsupported (400 naming response_format, whatever
 // the request), hang (never answers; sockets are destroyed on close()).
+//
+// `decide(request, n)` (the chaos suite's): the step for call n (0-based) when no scripted step is
+// left, e.g. a seeded mix of latencies, 429s, 5xx and hangs; each request records the step's type
+// as `answer`.
 //
 // Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
 //   [--model NAME]… [--tokens-per-minute N]   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
@@ -63,6 +65,8 @@ export interface FakeLlmRequest {
   path: string;
   /** Date.now() on arrival. */
   at: number;
+  /** The type of the step that answered it (or 'rejected' by the apiKey/models checks). */
+  answer?: FakeLlmStep['type'] | 'rejected';
 }
 
 export interface FakeLlmOptions {
@@ -79,8 +83,9 @@ export interface FakeLlmOptions {
   usage?: boolean;
   /** A provider's token limit over a sliding minute, told in x-ratelimit-* headers. */
   tokensPerMinute?: number;
+  /** The step for call `n` (0-based) when no scripted step is left; default { type: 'ok' }. */
+  decide?: (request: FakeLlmRequest, n: number) => FakeLlmStep;
 }
-
 
 export interface FakeLlm {
   readonly url: string;
@@ -146,7 +151,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       body = undefined;
     }
     const authorization = req.headers.authorization;
-    requests.push({ body, authorization, path, at: Date.now() });
+    const request: FakeLlmRequest = { body, authorization, path, at: Date.now() };
+    const n = requests.push(request) - 1;
     const model = typeof body?.model === 'string' ? body.model : '';
     const messages = Array.isArray(body?.messages) ? body.messages : [];
     const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -154,14 +160,17 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const structured = typeof format === 'object' && format !== null && (format as { type?: unknown }).type === 'json_schema';
     // A server without structured output refuses such requests whatever is scripted (no step used).
     const refused = structured && options.structuredOutput === 'refuse';
-    const step: FakeLlmStep = refused ? { type: 'format-unsupported' } : (queue.shift() ?? { type: 'ok' });
+    const step: FakeLlmStep = refused ? { type: 'format-unsupported' } : (queue.shift() ?? options.decide?.(request, n) ?? { type: 'ok' });
+    request.answer = step.type;
 
     if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
+      request.answer = 'rejected';
       const got = authorization?.replace(/^Bearer\s+/i, '') ?? '';
       apiError(res, 401, `Incorrect API key provided: ${got}. You can find your API key at https://example.invalid.`, 'invalid_request_error', 'invalid_api_key');
       return;
     }
     if (options.models && !options.models.includes(model)) {
+      request.answer = 'rejected';
       apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
       return;
     }
