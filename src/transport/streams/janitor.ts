@@ -24,6 +24,8 @@ export interface StreamsJanitorOptions {
   consumerIdleMs: number;
   /** Period of one round. */
   everyMs: number;
+  /** Sets the queue gauges (the main stream's janitor does; the urgent stream's does not). @defaultValue true */
+  metrics?: boolean;
 }
 
 export interface StreamsJanitor {
@@ -46,6 +48,7 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
         const reaped = await reapIdleConsumers(client, k, options.consumerName, options.consumerIdleMs);
         if (reaped.length > 0) logger.info({ consumers: reaped, stream: k.stream }, 'removed idle stream consumers');
       }
+      if (options.metrics === false) return;
       const s = await allPartitionsStatus(client, keys);
       streamLength.set(s.length);
       streamPending.set(s.pending);

@@ -2,7 +2,7 @@
 // dead-letter stream — for `diary-events status`, the dashboard, `dlq list | replay | purge` and
 // the janitor's metrics.
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
-import { keysOfPartition, type Keys, type PartitionKeys } from '../keys.js';
+import { keysOfPartition, urgentLane, type Keys, type PartitionKeys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
@@ -212,16 +212,23 @@ export function streamsInspector(client: RedisConn, keys: Keys): Inspector {
   };
   return {
     async status() {
-      const s = await allPartitionsStatus(client, keys);
+      // The main stream and the urgent one (jobs a user triggered), every partition, shown together.
+      const [s, u] = await Promise.all([allPartitionsStatus(client, keys), allPartitionsStatus(client, urgentLane(keys))]);
+      const perConsumer = new Map<string, ConsumerStatus>();
+      for (const c of [...s.pendingPerConsumer, ...u.pendingPerConsumer]) {
+        const seen = perConsumer.get(c.name);
+        perConsumer.set(c.name, seen ? { name: c.name, pending: seen.pending + c.pending, idleMs: Math.min(seen.idleMs, c.idleMs) } : c);
+      }
+      const oldest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
       return {
         transport: 'streams',
-        where: keys.partitions.map((p) => p.stream),
-        consumers: s.consumers,
-        depth: s.length,
-        pending: s.pending,
-        pendingPerConsumer: s.pendingPerConsumer,
-        oldestPendingAgeMs: s.oldestPendingAgeMs,
-        oldestPendingIdleMs: s.oldestPendingIdleMs,
+        where: [...keys.partitions.map((p) => p.stream), ...urgentLane(keys).partitions.map((p) => p.stream)],
+        consumers: Math.max(s.consumers, u.consumers),
+        depth: s.length + u.length,
+        pending: s.pending + u.pending,
+        pendingPerConsumer: [...perConsumer.values()],
+        oldestPendingAgeMs: oldest(s.oldestPendingAgeMs, u.oldestPendingAgeMs),
+        oldestPendingIdleMs: oldest(s.oldestPendingIdleMs, u.oldestPendingIdleMs),
         deadLetters: s.deadLetters,
       };
     },
