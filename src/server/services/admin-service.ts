@@ -1,6 +1,6 @@
 // AdminService: the operations dashboard's data — queue state and dead letters through the
-// transport's inspector, scheduler ticks and summaries by status from the database, and this
-// process's job counters from its Prometheus registry.
+// transport's inspector, scheduler ticks and summaries by status from the database, and the job
+// counters of the whole fleet (every live process's report, summed).
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
@@ -11,13 +11,15 @@ import { throughputLastHour } from '../../db/throughput.js';
 import {
   AdminService,
   DeadLetterSchema,
+  FleetCountersSchema,
+  FleetMemberSchema,
   PendingEntrySchema,
   SchedulerTickSchema,
   StatusCountSchema,
   ThroughputPointSchema,
   OverviewSchema,
 } from '../../gen/diary/v1/admin_pb.js';
-import { jobsInFlight, jobsProcessed, messagesRejected } from '../../metrics.js';
+import { fleetTotals, type Fleet, type FleetCounters } from '../../transport/fleet.js';
 import { NoDeadLettersError, type DeadLetterStore, type Inspector } from '../../transport/inspector.js';
 import { requireAdmin } from '../auth.js';
 import { invalid } from '../validate.js';
@@ -25,16 +27,11 @@ import { invalid } from '../validate.js';
 export interface AdminServiceDeps {
   db: Db;
   inspector: Inspector;
+  fleet: Fleet;
 }
 
-const PROCESSED = new Set(['done', 'current']);
-const FAILED = new Set(['failed', 'retry', 'lease_lost']);
-
-/** Sums a counter's series whose `outcome` label is in `outcomes` (all series when omitted). */
-async function sum(metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number | undefined> }> }> }, outcomes?: Set<string>) {
-  const { values } = await metric.get();
-  return values.filter((v) => !outcomes || outcomes.has(String(v.labels.outcome))).reduce((a, v) => a + v.value, 0);
-}
+const counters = (c: FleetCounters) =>
+  create(FleetCountersSchema, { processed: BigInt(c.processed), failed: BigInt(c.failed), rejected: BigInt(c.rejected), shed: BigInt(c.shed) });
 
 const IDS_MAX = 1000;
 
@@ -51,12 +48,14 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
   return {
     async getOverview(_req, ctx) {
       requireAdmin(ctx);
-      const [ticks, counts, throughput, queue] = await Promise.all([
+      const [ticks, counts, throughput, queue, members] = await Promise.all([
         lastTicks(deps.db),
         summaryCounts(deps.db),
         throughputLastHour(deps.db),
         deps.inspector.status(),
+        deps.fleet.members(),
       ]);
+      const fleet = fleetTotals(members);
       const overview: MessageInitShape<typeof OverviewSchema> = {
         transport: queue.transport,
         subscribers: queue.consumers,
@@ -75,10 +74,26 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           create(ThroughputPointSchema, { minute: timestampFromDate(new Date(p.minute)), done: BigInt(p.done), failed: BigInt(p.failed) }),
         ),
         throughputUntil: timestampFromDate(new Date(throughput.until)),
-        processedTotal: BigInt(await sum(jobsProcessed, PROCESSED)),
-        failedTotal: BigInt(await sum(jobsProcessed, FAILED)),
-        rejectedTotal: BigInt(await sum(messagesRejected)),
-        inFlight: BigInt(await sum(jobsInFlight)),
+        processedTotal: BigInt(fleet.totals.processed),
+        failedTotal: BigInt(fleet.totals.failed),
+        rejectedTotal: BigInt(fleet.totals.rejected),
+        shedTotal: BigInt(fleet.totals.shed),
+        inFlight: BigInt(fleet.inFlight),
+        perMinute: counters(fleet.perMinute),
+        fleet: members.map((m) =>
+          create(FleetMemberSchema, {
+            instance: m.instance,
+            role: m.role,
+            host: m.host,
+            pid: m.pid,
+            version: m.version,
+            concurrency: m.concurrency,
+            inFlight: BigInt(m.inFlight),
+            totals: counters(m.totals),
+            perMinute: counters(m.perMinute),
+            lastSeen: timestampFromDate(new Date(m.lastSeen)),
+          }),
+        ),
       };
       return overview;
     },

@@ -1,5 +1,6 @@
-// The operations dashboard (admins): transport, subscribers, rates, scheduler ticks, summaries by
-// status, the pending list and dead letters (streams), and throughput over the last hour.
+// The operations dashboard (admins): transport, subscribers, the fleet's rates and processes,
+// scheduler ticks, summaries by status, the pending list and dead letters (streams), and
+// throughput over the last hour.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeadLetter, Overview } from '../../../src/gen/diary/v1/admin_pb';
 import { adminClient, errorMessage, tsDate } from '../api';
@@ -10,29 +11,14 @@ import { ThroughputChart } from '../components/ThroughputChart';
 
 const POLL_MS = 5000;
 
-interface Sample {
-  at: number;
-  processed: number;
-  failed: number;
-  rejected: number;
-}
-
-interface Rates {
-  processed: number;
-  failed: number;
-  rejected: number;
-}
-
 export function DashboardPage() {
   const { t, lang } = useI18n();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [fetchedAt, setFetchedAt] = useState<Date>(new Date());
-  const [rates, setRates] = useState<Rates | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dead, setDead] = useState<DeadLetter[]>([]);
   const [replayInfo, setReplayInfo] = useState<string | null>(null);
   const [replayError, setReplayError] = useState<string | null>(null);
-  const prev = useRef<Sample | null>(null);
   const busy = useRef(false);
 
   const load = useCallback(async () => {
@@ -41,22 +27,6 @@ export function DashboardPage() {
     try {
       const o = await adminClient.getOverview({});
       const now = Date.now();
-      const sample: Sample = {
-        at: now,
-        processed: Number(o.processedTotal),
-        failed: Number(o.failedTotal),
-        rejected: Number(o.rejectedTotal),
-      };
-      const p = prev.current;
-      if (p && now > p.at) {
-        const perMin = (a: number, b: number) => (Math.max(0, a - b) * 60_000) / (now - p.at);
-        setRates({
-          processed: perMin(sample.processed, p.processed),
-          failed: perMin(sample.failed, p.failed),
-          rejected: perMin(sample.rejected, p.rejected),
-        });
-      }
-      prev.current = sample;
       setOverview(o);
       setFetchedAt(new Date(now));
       setError(null);
@@ -99,7 +69,9 @@ export function DashboardPage() {
   }
 
   const streams = overview.transport === 'streams';
-  const rate = (v: number | undefined) => (v === undefined ? t.ratePending : v.toFixed(1));
+  // The fleet's growth over the last minute, as every process reported it.
+  const rates = overview.perMinute;
+  const rate = (v: bigint | undefined) => String(v ?? 0n);
   const statuses = ['queued', 'processing', 'done', 'failed', 'stale'];
   const counts = new Map<string, number>();
   for (const s of overview.summaries) counts.set(`${s.kind}/${s.status}`, Number(s.count));
@@ -119,8 +91,9 @@ export function DashboardPage() {
         <Stat label={t.subscribers} value={overview.subscribers} testId="stat-subscribers" warn={overview.subscribers === 0} />
         <Stat label={t.inFlight} value={Number(overview.inFlight)} testId="stat-in-flight" />
         <Stat label={t.processedPerMin} value={rate(rates?.processed)} testId="stat-processed-rate" />
-        <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0) > 0} />
-        <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0) > 0} />
+        <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0n) > 0n} />
+        <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0n) > 0n} />
+        <Stat label={t.shedPerMin} value={rate(rates?.shed)} testId="stat-shed-rate" warn={(rates?.shed ?? 0n) > 0n} />
         {streams && (
           <>
             <Stat label={t.streamLength} value={Number(overview.streamLength)} testId="stat-stream-length" />
@@ -141,9 +114,49 @@ export function DashboardPage() {
         data-processed={String(overview.processedTotal)}
         data-failed={String(overview.failedTotal)}
         data-rejected={String(overview.rejectedTotal)}
+        data-shed={String(overview.shedTotal)}
+        data-in-flight={String(overview.inFlight)}
       >
-        {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal))}
+        {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal), Number(overview.shedTotal))}
       </p>
+
+      <section className="card">
+        <h2>{t.fleet}</h2>
+        {overview.fleet.length === 0 ? (
+          <p className="muted">{t.none}</p>
+        ) : (
+          <table className="table" data-testid="fleet">
+            <thead>
+              <tr>
+                <th>{t.role}</th>
+                <th>{t.host}</th>
+                <th className="num">{t.pid}</th>
+                <th>{t.version}</th>
+                <th className="num">{t.concurrency}</th>
+                <th className="num">{t.inFlight}</th>
+                <th className="num">{t.processed}</th>
+                <th className="num">{t.failed}</th>
+                <th>{t.lastSeen}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {overview.fleet.map((m) => (
+                <tr key={m.instance} data-testid="fleet-member" data-role={m.role} data-processed={String(m.totals?.processed ?? 0n)}>
+                  <td>{m.role}</td>
+                  <td className="mono">{m.host}</td>
+                  <td className="num">{m.pid}</td>
+                  <td>{m.version}</td>
+                  <td className="num">{m.concurrency}</td>
+                  <td className="num">{String(m.inFlight)}</td>
+                  <td className="num">{String(m.totals?.processed ?? 0n)}</td>
+                  <td className={`num${(m.totals?.failed ?? 0n) > 0n ? ' bad' : ''}`}>{String(m.totals?.failed ?? 0n)}</td>
+                  <td>{formatDateTime(tsDate(m.lastSeen), lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
 
       <section className="card">
         <h2>{t.throughput}</h2>

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file diary/v1/admin.proto.
  */
 export const file_diary_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiFAoSR2V0T3ZlcnZpZXdSZXF1ZXN0Is0DCghPdmVydmlldxIRCgl0cmFuc3BvcnQYASABKAkSEwoLc3Vic2NyaWJlcnMYAiABKAUSFQoNc3RyZWFtX2xlbmd0aBgDIAEoAxIPCgdwZW5kaW5nGAQgASgDEhkKEW9sZGVzdF9wZW5kaW5nX21zGAUgASgDEhQKDGRlYWRfbGV0dGVycxgGIAEoAxIvCg9wZW5kaW5nX2VudHJpZXMYByADKAsyFi5kaWFyeS52MS5QZW5kaW5nRW50cnkSJgoFdGlja3MYCCADKAsyFy5kaWFyeS52MS5TY2hlZHVsZXJUaWNrEigKCXN1bW1hcmllcxgJIAMoCzIVLmRpYXJ5LnYxLlN0YXR1c0NvdW50EhcKD3Byb2Nlc3NlZF90b3RhbBgKIAEoAxIUCgxmYWlsZWRfdG90YWwYCyABKAMSFgoOcmVqZWN0ZWRfdG90YWwYDCABKAMSEQoJaW5fZmxpZ2h0GA0gASgDEi0KCnRocm91Z2hwdXQYDiADKAsyGS5kaWFyeS52MS5UaHJvdWdocHV0UG9pbnQSNAoQdGhyb3VnaHB1dF91bnRpbBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoMUGVuZGluZ0VudHJ5EhAKCGNvbnN1bWVyGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSDwoHaWRsZV9tcxgDIAEoAyJ+Cg1TY2hlZHVsZXJUaWNrEgsKA2pvYhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmb3VuZBgDIAEoBRIRCglwdWJsaXNoZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFIjoKC1N0YXR1c0NvdW50EgwKBGtpbmQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWNvdW50GAMgASgDIlsKD1Rocm91Z2hwdXRQb2ludBIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGRvbmUYAiABKAMSDgoGZmFpbGVkGAMgASgDIicKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSDQoFbGltaXQYASABKAUiQAoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USJQoHZW50cmllcxgBIAMoCzIULmRpYXJ5LnYxLkRlYWRMZXR0ZXIieAoKRGVhZExldHRlchIKCgJpZBgBIAEoCRIMCgRkYXRhGAIgASgJEg0KBWVycm9yGAMgASgJEhIKCmRlbGl2ZXJpZXMYBCABKAUSLQoJZmFpbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0ChhSZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QSCwoDaWRzGAEgAygJEgsKA2FsbBgCIAEoCCItChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgFMoUCCgxBZG1pblNlcnZpY2USPwoLR2V0T3ZlcnZpZXcSHC5kaWFyeS52MS5HZXRPdmVydmlld1JlcXVlc3QaEi5kaWFyeS52MS5PdmVydmlldxJWCg9MaXN0RGVhZExldHRlcnMSIC5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiEuZGlhcnkudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USXAoRUmVwbGF5RGVhZExldHRlcnMSIi5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaIy5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiFAoSR2V0T3ZlcnZpZXdSZXF1ZXN0IrQECghPdmVydmlldxIRCgl0cmFuc3BvcnQYASABKAkSEwoLc3Vic2NyaWJlcnMYAiABKAUSFQoNc3RyZWFtX2xlbmd0aBgDIAEoAxIPCgdwZW5kaW5nGAQgASgDEhkKEW9sZGVzdF9wZW5kaW5nX21zGAUgASgDEhQKDGRlYWRfbGV0dGVycxgGIAEoAxIvCg9wZW5kaW5nX2VudHJpZXMYByADKAsyFi5kaWFyeS52MS5QZW5kaW5nRW50cnkSJgoFdGlja3MYCCADKAsyFy5kaWFyeS52MS5TY2hlZHVsZXJUaWNrEigKCXN1bW1hcmllcxgJIAMoCzIVLmRpYXJ5LnYxLlN0YXR1c0NvdW50EhcKD3Byb2Nlc3NlZF90b3RhbBgKIAEoAxIUCgxmYWlsZWRfdG90YWwYCyABKAMSFgoOcmVqZWN0ZWRfdG90YWwYDCABKAMSEQoJaW5fZmxpZ2h0GA0gASgDEi0KCnRocm91Z2hwdXQYDiADKAsyGS5kaWFyeS52MS5UaHJvdWdocHV0UG9pbnQSNAoQdGhyb3VnaHB1dF91bnRpbBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKc2hlZF90b3RhbBgQIAEoAxIrCgpwZXJfbWludXRlGBEgASgLMhcuZGlhcnkudjEuRmxlZXRDb3VudGVycxIkCgVmbGVldBgSIAMoCzIVLmRpYXJ5LnYxLkZsZWV0TWVtYmVyIlIKDUZsZWV0Q291bnRlcnMSEQoJcHJvY2Vzc2VkGAEgASgDEg4KBmZhaWxlZBgCIAEoAxIQCghyZWplY3RlZBgDIAEoAxIMCgRzaGVkGAQgASgDIoYCCgtGbGVldE1lbWJlchIQCghpbnN0YW5jZRgBIAEoCRIMCgRyb2xlGAIgASgJEgwKBGhvc3QYAyABKAkSCwoDcGlkGAQgASgFEg8KB3ZlcnNpb24YBSABKAkSEwoLY29uY3VycmVuY3kYBiABKAUSEQoJaW5fZmxpZ2h0GAcgASgDEicKBnRvdGFscxgIIAEoCzIXLmRpYXJ5LnYxLkZsZWV0Q291bnRlcnMSKwoKcGVyX21pbnV0ZRgJIAEoCzIXLmRpYXJ5LnYxLkZsZWV0Q291bnRlcnMSLQoJbGFzdF9zZWVuGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJCCgxQZW5kaW5nRW50cnkSEAoIY29uc3VtZXIYASABKAkSDwoHcGVuZGluZxgCIAEoAxIPCgdpZGxlX21zGAMgASgDIn4KDVNjaGVkdWxlclRpY2sSCwoDam9iGAEgASgJEi4KCnN0YXJ0ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWZvdW5kGAMgASgFEhEKCXB1Ymxpc2hlZBgEIAEoBRIOCgZmYWlsZWQYBSABKAUiOgoLU3RhdHVzQ291bnQSDAoEa2luZBgBIAEoCRIOCgZzdGF0dXMYAiABKAkSDQoFY291bnQYAyABKAMiWwoPVGhyb3VnaHB1dFBvaW50EioKBm1pbnV0ZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZG9uZRgCIAEoAxIOCgZmYWlsZWQYAyABKAMiJwoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBINCgVsaW1pdBgBIAEoBSJAChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRIlCgdlbnRyaWVzGAEgAygLMhQuZGlhcnkudjEuRGVhZExldHRlciJ4CgpEZWFkTGV0dGVyEgoKAmlkGAEgASgJEgwKBGRhdGEYAiABKAkSDQoFZXJyb3IYAyABKAkSEgoKZGVsaXZlcmllcxgEIAEoBRItCglmYWlsZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjQKGFJlcGxheURlYWRMZXR0ZXJzUmVxdWVzdBILCgNpZHMYASADKAkSCwoDYWxsGAIgASgIIi0KGVJlcGxheURlYWRMZXR0ZXJzUmVzcG9uc2USEAoIcmVwbGF5ZWQYASABKAUyhQIKDEFkbWluU2VydmljZRI/CgtHZXRPdmVydmlldxIcLmRpYXJ5LnYxLkdldE92ZXJ2aWV3UmVxdWVzdBoSLmRpYXJ5LnYxLk92ZXJ2aWV3ElYKD0xpc3REZWFkTGV0dGVycxIgLmRpYXJ5LnYxLkxpc3REZWFkTGV0dGVyc1JlcXVlc3QaIS5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXNwb25zZRJcChFSZXBsYXlEZWFkTGV0dGVycxIiLmRpYXJ5LnYxLlJlcGxheURlYWRMZXR0ZXJzUmVxdWVzdBojLmRpYXJ5LnYxLlJlcGxheURlYWRMZXR0ZXJzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message diary.v1.GetOverviewRequest
@@ -79,7 +79,8 @@ export type Overview = Message<"diary.v1.Overview"> & {
   summaries: StatusCount[];
 
   /**
-   * Counters of this server process (per-minute rates are computed by the client between polls).
+   * The fleet's counters: the sum over every live process's report (see subscribers and
+   * FleetMember), since each of those processes started.
    *
    * @generated from field: int64 processed_total = 10;
    */
@@ -112,6 +113,25 @@ export type Overview = Message<"diary.v1.Overview"> & {
    * @generated from field: google.protobuf.Timestamp throughput_until = 15;
    */
   throughputUntil?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 shed_total = 16;
+   */
+  shedTotal: bigint;
+
+  /**
+   * What the fleet's counters grew by over the last minute.
+   *
+   * @generated from field: diary.v1.FleetCounters per_minute = 17;
+   */
+  perMinute?: FleetCounters | undefined;
+
+  /**
+   * Every live process (subscribers, schedulers, servers), with what it reported.
+   *
+   * @generated from field: repeated diary.v1.FleetMember fleet = 18;
+   */
+  fleet: FleetMember[];
 };
 
 /**
@@ -120,6 +140,102 @@ export type Overview = Message<"diary.v1.Overview"> & {
  */
 export const OverviewSchema: GenMessage<Overview> = /*@__PURE__*/
   messageDesc(file_diary_v1_admin, 1);
+
+/**
+ * @generated from message diary.v1.FleetCounters
+ */
+export type FleetCounters = Message<"diary.v1.FleetCounters"> & {
+  /**
+   * @generated from field: int64 processed = 1;
+   */
+  processed: bigint;
+
+  /**
+   * @generated from field: int64 failed = 2;
+   */
+  failed: bigint;
+
+  /**
+   * @generated from field: int64 rejected = 3;
+   */
+  rejected: bigint;
+
+  /**
+   * @generated from field: int64 shed = 4;
+   */
+  shed: bigint;
+};
+
+/**
+ * Describes the message diary.v1.FleetCounters.
+ * Use `create(FleetCountersSchema)` to create a new message.
+ */
+export const FleetCountersSchema: GenMessage<FleetCounters> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 2);
+
+/**
+ * @generated from message diary.v1.FleetMember
+ */
+export type FleetMember = Message<"diary.v1.FleetMember"> & {
+  /**
+   * @generated from field: string instance = 1;
+   */
+  instance: string;
+
+  /**
+   * subscriber, scheduler, server, or several joined by '+' (`all`).
+   *
+   * @generated from field: string role = 2;
+   */
+  role: string;
+
+  /**
+   * @generated from field: string host = 3;
+   */
+  host: string;
+
+  /**
+   * @generated from field: int32 pid = 4;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: string version = 5;
+   */
+  version: string;
+
+  /**
+   * @generated from field: int32 concurrency = 6;
+   */
+  concurrency: number;
+
+  /**
+   * @generated from field: int64 in_flight = 7;
+   */
+  inFlight: bigint;
+
+  /**
+   * @generated from field: diary.v1.FleetCounters totals = 8;
+   */
+  totals?: FleetCounters | undefined;
+
+  /**
+   * @generated from field: diary.v1.FleetCounters per_minute = 9;
+   */
+  perMinute?: FleetCounters | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen = 10;
+   */
+  lastSeen?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message diary.v1.FleetMember.
+ * Use `create(FleetMemberSchema)` to create a new message.
+ */
+export const FleetMemberSchema: GenMessage<FleetMember> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 3);
 
 /**
  * @generated from message diary.v1.PendingEntry
@@ -146,7 +262,7 @@ export type PendingEntry = Message<"diary.v1.PendingEntry"> & {
  * Use `create(PendingEntrySchema)` to create a new message.
  */
 export const PendingEntrySchema: GenMessage<PendingEntry> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 2);
+  messageDesc(file_diary_v1_admin, 4);
 
 /**
  * @generated from message diary.v1.SchedulerTick
@@ -183,7 +299,7 @@ export type SchedulerTick = Message<"diary.v1.SchedulerTick"> & {
  * Use `create(SchedulerTickSchema)` to create a new message.
  */
 export const SchedulerTickSchema: GenMessage<SchedulerTick> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 3);
+  messageDesc(file_diary_v1_admin, 5);
 
 /**
  * @generated from message diary.v1.StatusCount
@@ -212,7 +328,7 @@ export type StatusCount = Message<"diary.v1.StatusCount"> & {
  * Use `create(StatusCountSchema)` to create a new message.
  */
 export const StatusCountSchema: GenMessage<StatusCount> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 4);
+  messageDesc(file_diary_v1_admin, 6);
 
 /**
  * Jobs done per minute, from the summary tables (so it covers every subscriber).
@@ -241,7 +357,7 @@ export type ThroughputPoint = Message<"diary.v1.ThroughputPoint"> & {
  * Use `create(ThroughputPointSchema)` to create a new message.
  */
 export const ThroughputPointSchema: GenMessage<ThroughputPoint> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 5);
+  messageDesc(file_diary_v1_admin, 7);
 
 /**
  * @generated from message diary.v1.ListDeadLettersRequest
@@ -258,7 +374,7 @@ export type ListDeadLettersRequest = Message<"diary.v1.ListDeadLettersRequest"> 
  * Use `create(ListDeadLettersRequestSchema)` to create a new message.
  */
 export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 6);
+  messageDesc(file_diary_v1_admin, 8);
 
 /**
  * @generated from message diary.v1.ListDeadLettersResponse
@@ -275,7 +391,7 @@ export type ListDeadLettersResponse = Message<"diary.v1.ListDeadLettersResponse"
  * Use `create(ListDeadLettersResponseSchema)` to create a new message.
  */
 export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 7);
+  messageDesc(file_diary_v1_admin, 9);
 
 /**
  * @generated from message diary.v1.DeadLetter
@@ -312,7 +428,7 @@ export type DeadLetter = Message<"diary.v1.DeadLetter"> & {
  * Use `create(DeadLetterSchema)` to create a new message.
  */
 export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 8);
+  messageDesc(file_diary_v1_admin, 10);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersRequest
@@ -334,7 +450,7 @@ export type ReplayDeadLettersRequest = Message<"diary.v1.ReplayDeadLettersReques
  * Use `create(ReplayDeadLettersRequestSchema)` to create a new message.
  */
 export const ReplayDeadLettersRequestSchema: GenMessage<ReplayDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 9);
+  messageDesc(file_diary_v1_admin, 11);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersResponse
@@ -351,7 +467,7 @@ export type ReplayDeadLettersResponse = Message<"diary.v1.ReplayDeadLettersRespo
  * Use `create(ReplayDeadLettersResponseSchema)` to create a new message.
  */
 export const ReplayDeadLettersResponseSchema: GenMessage<ReplayDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 10);
+  messageDesc(file_diary_v1_admin, 12);
 
 /**
  * The operations dashboard (admin role only).
