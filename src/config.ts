@@ -33,6 +33,8 @@ export interface Config {
   };
   /** USER_MAX_JOBS_PER_HOUR. */
   userMaxJobsPerHour: number;
+  /** JOB_HISTORY_RETENTION: how long job attempts are kept (pruned by the scheduler). */
+  jobHistoryRetentionMs: number;
   secretKey: string | undefined;
   jwtSecret: string | undefined;
   registerKey: string | undefined;
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowedHosts,
       allowedModels,
     },
+    jobHistoryRetentionMs: r.retention('JOB_HISTORY_RETENTION', '14d', 60_000, 3650),
     userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
     secretKey,
     jwtSecret,
@@ -208,6 +211,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
   { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
   { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
+  { name: 'JOB_HISTORY_RETENTION', default: '14d', meaning: 'how long every job attempt (trigger, subscriber, times, outcome, error class, tokens) is kept; the scheduler prunes older ones in batches' },
   { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
   { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },

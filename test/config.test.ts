@@ -298,6 +298,7 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_ALLOWED_MODELS: { env: { LLM_ALLOWED_MODELS: 'gpt-4o,bad\u0007model' }, accepts: /model names/ },
   USER_MAX_JOBS_PER_HOUR: { env: { USER_MAX_JOBS_PER_HOUR: '0' }, accepts: /integer from 1/ },
   HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
+  JOB_HISTORY_RETENTION: { env: { JOB_HISTORY_RETENTION: '2w' }, accepts: /14d/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
 const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
@@ -325,6 +326,9 @@ describe('egress, budget and listening settings', () => {
     assert.equal(d.host, undefined);
     assert.equal(d.serverMetricsPort, undefined);
     assert.equal(d.metricsPort, 9464);
+    assert.equal(d.jobHistoryRetentionMs, 14 * 86_400_000);
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '90d' }).jobHistoryRetentionMs, 90 * 86_400_000, 'longer than a timer can hold');
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '36h' }).jobHistoryRetentionMs, 36 * 3_600_000);
   });
 });
 
