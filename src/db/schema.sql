@@ -330,6 +330,45 @@ CREATE TABLE public.diary_summary_months (
 
 
 --
+-- Name: job_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_attempts (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    user_id uuid NOT NULL,
+    period text NOT NULL,
+    message_id text,
+    trigger text,
+    subscriber text,
+    delivery_count integer NOT NULL,
+    queued_ms bigint,
+    running_ms bigint NOT NULL,
+    outcome text NOT NULL,
+    error_class text,
+    error text,
+    input_tokens integer,
+    output_tokens integer,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_attempts_kind_check CHECK ((kind = ANY (ARRAY['daily'::text, 'monthly'::text])))
+);
+
+
+--
+-- Name: job_attempts_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: scheduler_ticks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -447,6 +486,14 @@ ALTER TABLE ONLY public.diary_summary_months
 
 
 --
+-- Name: job_attempts job_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_attempts
+    ADD CONSTRAINT job_attempts_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: scheduler_ticks scheduler_ticks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -519,6 +566,20 @@ CREATE INDEX diary_summary_days_updated_idx ON public.diary_summary_days USING b
 --
 
 CREATE INDEX diary_summary_months_updated_idx ON public.diary_summary_months USING btree (updated_at);
+
+
+--
+-- Name: job_attempts_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_attempts_finished ON public.job_attempts USING btree (finished_at);
+
+
+--
+-- Name: job_attempts_job; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_attempts_job ON public.job_attempts USING btree (user_id, kind, period, finished_at);
 
 
 --
@@ -600,6 +661,14 @@ ALTER TABLE ONLY public.diary_summary_days
 
 ALTER TABLE ONLY public.diary_summary_months
     ADD CONSTRAINT diary_summary_months_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: job_attempts job_attempts_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_attempts
+    ADD CONSTRAINT job_attempts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --

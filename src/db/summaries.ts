@@ -41,8 +41,23 @@ export interface MonthlyInput {
   entries: MonthEntry[];
 }
 
+/** One attempt of a job, recorded in job_attempts with its outcome (see SAVE_*_OUTCOMES). */
+export interface AttemptRecord {
+  messageId: string | null;
+  trigger: string | null;
+  /** The subscriber instance that ran it. */
+  subscriber: string | null;
+  deliveryCount: number;
+  /** From published_at to the start of the run; null when unknown. */
+  queuedMs: number | null;
+  runningMs: number;
+  errorClass: string | null;
+}
+
 export interface SummaryOutcome {
   status: SummaryStatus;
+  /** The attempt to record beside the outcome; absent: none (a give-up records the row only). */
+  attempt?: AttemptRecord;
   summary?: string;
   model?: string;
   error?: string | null;
@@ -206,6 +221,13 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
       rows.map((r) => (r.outcome.error == null ? null : pgText(r.outcome.error))),
       rows.map((r) => r.outcome.inputTokens ?? null),
       rows.map((r) => r.outcome.outputTokens ?? null),
+      rows.map((r) => r.outcome.attempt?.messageId ?? null),
+      rows.map((r) => r.outcome.attempt?.trigger ?? null),
+      rows.map((r) => r.outcome.attempt?.subscriber ?? null),
+      rows.map((r) => r.outcome.attempt?.deliveryCount ?? null),
+      rows.map((r) => (r.outcome.attempt?.queuedMs == null ? null : Math.max(0, Math.round(r.outcome.attempt.queuedMs)))),
+      rows.map((r) => (r.outcome.attempt ? Math.max(0, Math.round(r.outcome.attempt.runningMs)) : null)),
+      rows.map((r) => r.outcome.attempt?.errorClass ?? null),
     ],
     PREPARED,
   );
