@@ -1,7 +1,8 @@
-// `diary-events scheduler [--once]`: the daily and monthly jobs every interval.
+// `diary-events scheduler [--once]`: the daily and monthly jobs, and the job history's prune, every interval.
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
 import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
+import { pruneHistoryJob } from '../scheduler/prune-history-job.js';
 import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
 
 export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
@@ -11,6 +12,7 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
     jobs: [
       dailySummaryJob({ ...common, intervalMs: config.scheduler.dailyIntervalMs }),
       monthlySummaryJob({ ...common, intervalMs: config.scheduler.monthlyIntervalMs }),
+      pruneHistoryJob({ retentionMs: config.jobHistoryRetentionMs, intervalMs: config.scheduler.dailyIntervalMs }),
     ],
     db: rt.db,
     logger,

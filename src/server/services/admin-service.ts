@@ -5,6 +5,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Db } from '../../db/db.js';
+import { jobAttempts, listJobs, type JobKind } from '../../db/job-history.js';
 import { lastTicks } from '../../db/scheduler-ticks.js';
 import { summaryCounts } from '../../db/status.js';
 import { throughputLastHour } from '../../db/throughput.js';
@@ -13,6 +14,7 @@ import {
   DeadLetterSchema,
   FleetCountersSchema,
   FleetMemberSchema,
+  JobSummarySchema,
   PendingEntrySchema,
   SchedulerTickSchema,
   StatusCountSchema,
@@ -21,8 +23,10 @@ import {
 } from '../../gen/diary/v1/admin_pb.js';
 import { fleetTotals, type Fleet, type FleetCounters } from '../../transport/fleet.js';
 import { NoDeadLettersError, type DeadLetterStore, type Inspector } from '../../transport/inspector.js';
+import { UUID_RE } from '../../messages.js';
 import { requireAdmin } from '../auth.js';
-import { invalid } from '../validate.js';
+import { toJobAttempt } from '../job-history-view.js';
+import { invalid, requireDate } from '../validate.js';
 
 export interface AdminServiceDeps {
   db: Db;
@@ -34,6 +38,19 @@ const counters = (c: FleetCounters) =>
   create(FleetCountersSchema, { processed: BigInt(c.processed), failed: BigInt(c.failed), rejected: BigInt(c.rejected), shed: BigInt(c.shed) });
 
 const IDS_MAX = 1000;
+const OUTCOMES = new Set(['done', 'failed', 'retrying', 'superseded']);
+
+function kindOf(kind: string, required: boolean): JobKind | undefined {
+  if (kind === 'daily' || kind === 'monthly') return kind;
+  if (kind === '' && !required) return undefined;
+  throw invalid('kind must be daily or monthly');
+}
+
+function userOf(userId: string, required: boolean): string | undefined {
+  if (userId === '' && !required) return undefined;
+  if (!UUID_RE.test(userId)) throw invalid('user_id must be a user id (UUID)');
+  return userId;
+}
 
 export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
   const deadLetters = (): DeadLetterStore => {
@@ -114,6 +131,45 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           });
         }),
       };
+    },
+
+    async listJobs(req, ctx) {
+      requireAdmin(ctx);
+      if (req.outcome !== '' && !OUTCOMES.has(req.outcome)) throw invalid(`outcome must be one of ${[...OUTCOMES].join(', ')}`);
+      const kind = kindOf(req.kind, false);
+      const userId = userOf(req.userId, false);
+      const rows = await listJobs(deps.db, {
+        limit: req.limit <= 0 ? 100 : Math.min(req.limit, 500),
+        ...(req.outcome ? { outcome: req.outcome } : {}),
+        ...(kind ? { kind } : {}),
+        ...(userId ? { userId } : {}),
+      });
+      return {
+        jobs: rows.map((j) =>
+          create(JobSummarySchema, {
+            kind: j.kind,
+            userId: j.user_id,
+            email: j.email,
+            period: j.period,
+            outcome: j.outcome,
+            errorClass: j.error_class ?? '',
+            error: j.error ?? '',
+            trigger: j.trigger ?? '',
+            attempts: j.attempts,
+            lastAt: timestampFromDate(j.last_at),
+          }),
+        ),
+      };
+    },
+
+    async getJob(req, ctx) {
+      requireAdmin(ctx);
+      const kind = kindOf(req.kind, true) as JobKind;
+      const userId = userOf(req.userId, true) as string;
+      const period = kind === 'daily' ? requireDate(req.period, 'period') : req.period;
+      if (kind === 'monthly' && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw invalid('period must be YYYY-MM for a monthly job');
+      const rows = await jobAttempts(deps.db, userId, kind, period);
+      return { attempts: rows.map((r) => toJobAttempt(r, 'operator')) };
     },
 
     async replayDeadLetters(req, ctx) {
