@@ -9,7 +9,7 @@ import { claimSlot, recordTick } from '../db/scheduler-ticks.js';
 import { toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import type { JobMessage } from '../messages.js';
-import { schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
+import { schedulerInterval, schedulerLastTick, schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
 import { settledWithin } from '../timeout.js';
 import type { TickLock } from '../transport/tick-lock.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
@@ -73,6 +73,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const result = await job.run({ db, now: new Date(now), logger: log, publish: options.publish }).finally(end);
       schedulerTargets.set({ job: job.name }, result.found);
       schedulerTicks.inc({ job: job.name, outcome: 'ok' });
+      schedulerLastTick.set({ job: job.name }, clock.now() / 1000);
       await recordTick(db, job.name, new Date(now), result).catch((err: unknown) =>
         log.warn({ err: toError(err).message }, 'could not record the tick'),
       );
@@ -110,6 +111,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   return {
     start() {
       for (const job of options.jobs) {
+        schedulerInterval.set({ job: job.name }, job.intervalMs / 1000);
+        // Until its first tick, a job counts from the start: a scheduler that never ticks alerts too.
+        schedulerLastTick.set({ job: job.name }, clock.now() / 1000);
         loop(job).catch((err: unknown) => logger.error({ job: job.name, err: toError(err).message }, 'scheduler loop failed'));
       }
     },

@@ -7,6 +7,8 @@ import { adminClient, errorMessage, tsDate } from '../api';
 import { formatDateTime, formatDuration } from '../dates';
 import { useI18n } from '../i18n';
 import { Notice } from '../components/Notice';
+import { FleetTable } from '../components/FleetTable';
+import { JobHistory } from '../components/JobHistory';
 import { ThroughputChart } from '../components/ThroughputChart';
 
 const POLL_MS = 5000;
@@ -20,6 +22,8 @@ export function DashboardPage() {
   const [replayInfo, setReplayInfo] = useState<string | null>(null);
   const [replayError, setReplayError] = useState<string | null>(null);
   const busy = useRef(false);
+  // Bumped by each poll, so the job history refreshes with the rest.
+  const [refresh, setRefresh] = useState(0);
 
   const load = useCallback(async () => {
     if (busy.current) return;
@@ -28,6 +32,7 @@ export function DashboardPage() {
       const o = await adminClient.getOverview({});
       const now = Date.now();
       setOverview(o);
+      setRefresh((n) => n + 1);
       setFetchedAt(new Date(now));
       setError(null);
       if (o.transport === 'streams') {
@@ -120,43 +125,8 @@ export function DashboardPage() {
         {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal), Number(overview.shedTotal))}
       </p>
 
-      <section className="card">
-        <h2>{t.fleet}</h2>
-        {overview.fleet.length === 0 ? (
-          <p className="muted">{t.none}</p>
-        ) : (
-          <table className="table" data-testid="fleet">
-            <thead>
-              <tr>
-                <th>{t.role}</th>
-                <th>{t.host}</th>
-                <th className="num">{t.pid}</th>
-                <th>{t.version}</th>
-                <th className="num">{t.concurrency}</th>
-                <th className="num">{t.inFlight}</th>
-                <th className="num">{t.processed}</th>
-                <th className="num">{t.failed}</th>
-                <th>{t.lastSeen}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {overview.fleet.map((m) => (
-                <tr key={m.instance} data-testid="fleet-member" data-role={m.role} data-processed={String(m.totals?.processed ?? 0n)}>
-                  <td>{m.role}</td>
-                  <td className="mono">{m.host}</td>
-                  <td className="num">{m.pid}</td>
-                  <td>{m.version}</td>
-                  <td className="num">{m.concurrency}</td>
-                  <td className="num">{String(m.inFlight)}</td>
-                  <td className="num">{String(m.totals?.processed ?? 0n)}</td>
-                  <td className={`num${(m.totals?.failed ?? 0n) > 0n ? ' bad' : ''}`}>{String(m.totals?.failed ?? 0n)}</td>
-                  <td>{formatDateTime(tsDate(m.lastSeen), lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <FleetTable members={overview.fleet} />
+      <JobHistory refresh={refresh} />
 
       <section className="card">
         <h2>{t.throughput}</h2>
