@@ -4,7 +4,7 @@
 //   llm.url          // "http://127.0.0.1:<port>/v1" — use as LLM_BASE_URL / baseUrl
 //   llm.script({ type: 'rate-limit', retryAfter: '1' }, { type: 'ok' })  // next calls, in order
 //   llm.calls        // chat completion requests received so far
-//   llm.requests     // [{ body, authorization, path, at }] in arrival order
+//   llm.requests     // [{ body, authorization, path, at, answer }] in arrival order
 //   llm.reset()      // forget calls/requests/script
 //   await llm.close()
 //
@@ -24,6 +24,10 @@
 // content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
 // not JSON), empty (200, empty content), format-unsupported (400 naming response_format, whatever
 // the request), hang (never answers; sockets are destroyed on close()).
+//
+// `decide(request, n)` (the chaos suite's): the step for call n (0-based) when no scripted step is
+// left, e.g. a seeded mix of latencies, 429s, 5xx and hangs; each request records the step's type
+// as `answer`.
 //
 // Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
 //   [--model NAME]…   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
@@ -52,6 +56,8 @@ export interface FakeLlmRequest {
   path: string;
   /** Date.now() on arrival. */
   at: number;
+  /** The type of the step that answered it (or 'rejected' by the apiKey/models checks). */
+  answer?: FakeLlmStep['type'] | 'rejected';
 }
 
 export interface FakeLlmOptions {
@@ -64,6 +70,8 @@ export interface FakeLlmOptions {
   models?: string[];
   /** What a request with a json_schema response_format gets: JSON (default), a 400, or prose. */
   structuredOutput?: 'json' | 'refuse' | 'ignore';
+  /** The step for call `n` (0-based) when no scripted step is left; default { type: 'ok' }. */
+  decide?: (request: FakeLlmRequest, n: number) => FakeLlmStep;
 }
 
 export interface FakeLlm {
@@ -162,7 +170,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       body = undefined;
     }
     const authorization = req.headers.authorization;
-    requests.push({ body, authorization, path, at: Date.now() });
+    const request: FakeLlmRequest = { body, authorization, path, at: Date.now() };
+    const n = requests.push(request) - 1;
     const model = typeof body?.model === 'string' ? body.model : '';
     const messages = Array.isArray(body?.messages) ? body.messages : [];
     const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
@@ -170,14 +179,17 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const structured = typeof format === 'object' && format !== null && (format as { type?: unknown }).type === 'json_schema';
     // A server without structured output refuses such requests whatever is scripted (no step used).
     const refused = structured && options.structuredOutput === 'refuse';
-    const step: FakeLlmStep = refused ? { type: 'format-unsupported' } : (queue.shift() ?? { type: 'ok' });
+    const step: FakeLlmStep = refused ? { type: 'format-unsupported' } : (queue.shift() ?? options.decide?.(request, n) ?? { type: 'ok' });
+    request.answer = step.type;
 
     if (options.apiKey !== undefined && authorization !== `Bearer ${options.apiKey}`) {
+      request.answer = 'rejected';
       const got = authorization?.replace(/^Bearer\s+/i, '') ?? '';
       apiError(res, 401, `Incorrect API key provided: ${got}. You can find your API key at https://example.invalid.`, 'invalid_request_error', 'invalid_api_key');
       return;
     }
     if (options.models && !options.models.includes(model)) {
+      request.answer = 'rejected';
       apiError(res, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
       return;
     }
