@@ -212,6 +212,19 @@ END $$;
 
 
 --
+-- Name: job_attempts_forget_user(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_attempts_forget_user() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  DELETE FROM job_attempts WHERE user_id = OLD.id;
+  RETURN OLD;
+END $$;
+
+
+--
 -- Name: user_llms_after_write(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -632,6 +645,13 @@ CREATE TRIGGER user_llms_before_update BEFORE UPDATE ON public.user_llms FOR EAC
 
 
 --
+-- Name: users users_forget_job_attempts; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_forget_job_attempts AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION public.job_attempts_forget_user();
+
+
+--
 -- Name: diaries diaries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -661,14 +681,6 @@ ALTER TABLE ONLY public.diary_summary_days
 
 ALTER TABLE ONLY public.diary_summary_months
     ADD CONSTRAINT diary_summary_months_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
-
-
---
--- Name: job_attempts job_attempts_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.job_attempts
-    ADD CONSTRAINT job_attempts_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --

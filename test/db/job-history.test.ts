@@ -105,5 +105,14 @@ for (const backend of BACKENDS) {
       assert.equal(await count(db), before - 25);
       assert.equal((await jobAttempts(db, u, 'daily', '2024-01-02')).length, 3);
     });
+
+    test('a deleted user’s attempts go with them', async () => {
+      const db = suite();
+      const u = await insertUser(db, 'UTC');
+      await db.query(`INSERT INTO job_attempts (kind, user_id, period, delivery_count, running_ms, outcome) VALUES ('daily', $1, '2024-03-05', 1, 5, 'done')`, [u]);
+      assert.equal((await jobAttempts(db, u, 'daily', '2024-03-05')).length, 1);
+      await db.query('DELETE FROM users WHERE id = $1', [u]);
+      assert.equal((await jobAttempts(db, u, 'daily', '2024-03-05')).length, 0);
+    });
   });
 }

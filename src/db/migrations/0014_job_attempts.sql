@@ -5,7 +5,10 @@
 CREATE TABLE job_attempts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   kind text NOT NULL CHECK (kind IN ('daily', 'monthly')),
-  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  -- No foreign key: its check would lock the user's row (FOR KEY SHARE) in every job's outcome
+  -- statement, and jobs of one user finishing together would share that lock through MultiXacts.
+  -- A deleted user's attempts go with them by the trigger below.
+  user_id uuid NOT NULL,
   -- The job's target: YYYY-MM-DD (daily) or YYYY-MM (monthly).
   period text NOT NULL,
   message_id text,
@@ -28,3 +31,11 @@ CREATE TABLE job_attempts (
 -- Recent jobs (the dashboard's list, the retention's prune) and one job's attempts.
 CREATE INDEX job_attempts_finished ON job_attempts (finished_at);
 CREATE INDEX job_attempts_job ON job_attempts (user_id, kind, period, finished_at);
+
+CREATE FUNCTION job_attempts_forget_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM job_attempts WHERE user_id = OLD.id;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER users_forget_job_attempts AFTER DELETE ON users
+  FOR EACH ROW EXECUTE FUNCTION job_attempts_forget_user();
