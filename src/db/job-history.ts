@@ -7,6 +7,20 @@ import { READ_JOB_ATTEMPTS } from './sql/read-job-attempts.js';
 
 export type JobKind = 'daily' | 'monthly';
 
+/** One attempt of a job, recorded in job_attempts with its outcome (see SAVE_*_OUTCOMES). */
+export interface AttemptRecord {
+  messageId: string | null;
+  trigger: string | null;
+  /** The subscriber instance that ran it. */
+  subscriber: string | null;
+  deliveryCount: number;
+  /** From published_at to the start of the run; null when unknown. */
+  queuedMs: number | null;
+  runningMs: number;
+  errorClass: string | null;
+}
+
+
 export interface JobRow {
   kind: JobKind;
   user_id: string;

@@ -8,6 +8,7 @@
 // result and indexes); this module runs them with typed arguments and rows.
 import { coalesce } from '../coalesce.js';
 import type { Queryable } from './db.js';
+import type { AttemptRecord } from './job-history.js';
 import type { UserLlmSettings } from './users.js';
 import { MARK_MONTHLY_PROCESSING } from './sql/mark-monthly-processing.js';
 import { READ_DAILY_INPUT } from './sql/read-daily-input.js';
@@ -40,19 +41,6 @@ export interface MonthlyInput {
   version: number;
   needsSummary: boolean;
   entries: MonthEntry[];
-}
-
-/** One attempt of a job, recorded in job_attempts with its outcome (see SAVE_*_OUTCOMES). */
-export interface AttemptRecord {
-  messageId: string | null;
-  trigger: string | null;
-  /** The subscriber instance that ran it. */
-  subscriber: string | null;
-  deliveryCount: number;
-  /** From published_at to the start of the run; null when unknown. */
-  queuedMs: number | null;
-  runningMs: number;
-  errorClass: string | null;
 }
 
 export interface SummaryOutcome {

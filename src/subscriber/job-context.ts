@@ -1,6 +1,6 @@
 // What a job handler receives: its inputs and tools, never Redis (the transport hides it).
 import type { Db } from '../db/db.js';
-import type { AttemptRecord } from '../db/summaries.js';
+import type { AttemptRecord } from '../db/job-history.js';
 import type { UserLlmSettings } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import type { Summarizer } from '../summarizer/summarizer.js';

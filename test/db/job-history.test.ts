@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Queryable } from '../../src/db/db.js';
-import { jobAttempts, listJobs, pruneJobHistory } from '../../src/db/job-history.js';
-import { saveDailyOutcome, saveMonthlyOutcome, type AttemptRecord } from '../../src/db/summaries.js';
+import { jobAttempts, listJobs, pruneJobHistory, type AttemptRecord } from '../../src/db/job-history.js';
+import { saveDailyOutcome, saveMonthlyOutcome } from '../../src/db/summaries.js';
 import { BACKENDS, insertUser, suiteDb } from '../helpers/db.js';
 
 const TEXT = 'x'.repeat(300);
