@@ -21,6 +21,8 @@ export interface Keys {
   requestLimit(name: string, key: string): string;
   /** Sign-in failures of one email from one address; hashed, so no email sits in Redis. */
   signInBackoff(key: string): string;
+  /** Pub/Sub subscribers' capacity reports and the last loss (capacity-report.lua). */
+  capacity: string;
 }
 
 /** Caller-supplied text (an email, an address) as a fixed-size key part. */
@@ -39,5 +41,6 @@ export function keysFor(channel: string): Keys {
     userJobs: (userId) => `${channel}:user-jobs:${userId}`,
     requestLimit: (name, key) => `${channel}:limit:${name}:${digest(key)}`,
     signInBackoff: (key) => `${channel}:sign-in:${digest(key)}`,
+    capacity: `${channel}:capacity`,
   };
 }
