@@ -9,8 +9,13 @@ import { systemClock } from '../clock.js';
 import type { FleetCapacity, Inspector } from '../transport/inspector.js';
 import { reannounceAfterMs } from './announce-window.js';
 
-/** Waiting stream entries per stream (partition) above which a tick publishes nothing. */
+/**
+ * Waiting stream entries per stream (partition) above which a tick publishes nothing — raised to
+ * twice what the subscribers read in one interval (measured between ticks), so a fast fleet is
+ * never starved by the mark, and never above MAX_HIGH_WATER.
+ */
 export const STREAM_HIGH_WATER = 10_000;
+export const MAX_HIGH_WATER = 200_000;
 /** Most messages one tick publishes, whatever the room (bounds a tick's own work). */
 export const MAX_PER_TICK = 100_000;
 /** How long a publish may be missing from a subscriber's report (heartbeat and its delivery). */
@@ -43,11 +48,21 @@ export function createFleet(options: {
   const highWater = options.highWater ?? STREAM_HIGH_WATER;
   const maxPerTick = options.maxPerTick ?? MAX_PER_TICK;
   let recent: { at: number; n: number }[] = [];
+  let lastRead: { at: number; consumed: number } | undefined;
+  let readRate = 0;
 
   return {
     async open(now, intervalMs) {
-      const capacity = await options.inspector.capacity(highWater);
+      const mark = Math.min(MAX_HIGH_WATER, Math.max(highWater, Math.ceil((2 * readRate * intervalMs) / 1000)));
+      const reported = await options.inspector.capacity(mark);
       const t = clock.now();
+      if (reported.consumed !== null) {
+        if (lastRead && t > lastRead.at && reported.consumed >= lastRead.consumed) {
+          readRate = ((reported.consumed - lastRead.consumed) * 1000) / (t - lastRead.at);
+        }
+        lastRead = { at: t, consumed: reported.consumed };
+      }
+      const capacity = reported.durable && reported.rate === 0 ? { ...reported, rate: readRate } : reported;
       recent = recent.filter((r) => r.at > t - REPORT_LAG_MS);
       const unseen = capacity.durable ? 0 : recent.reduce((n, r) => n + r.n, 0);
       const seen: FleetCapacity = { ...capacity, ahead: capacity.ahead + unseen };

@@ -69,6 +69,8 @@ export interface FleetCapacity {
   slots: number;
   /** How long ago a subscriber last reported dropping messages; null when none did. */
   lostAgoMs: number | null;
+  /** Entries the subscribers have read from the queue so far (streams, Redis 7+); null when unknown. */
+  consumed: number | null;
 }
 
 export interface Inspector {

@@ -25,7 +25,7 @@ const monthJob = monthlySummaryJob({ intervalMs: INTERVAL, defaultTimezone: 'UTC
 
 function world(db: Db, cap: Partial<FleetCapacity>, maxPerUser = 100) {
   const clock = new FakeClock('2024-04-10T00:00:00Z');
-  const state: FleetCapacity = { via: 'pubsub', durable: false, room: 1000, ahead: 0, rate: 0, slots: 0, lostAgoMs: null, ...cap };
+  const state: FleetCapacity = { via: 'pubsub', durable: false, room: 1000, ahead: 0, rate: 0, slots: 0, lostAgoMs: null, consumed: null, ...cap };
   const fleet = createFleet({ inspector: { capacity: async (hw) => ({ ...state, room: state.durable ? hw - state.ahead : state.room }) }, clock });
   const sent: JobMessage[] = [];
   const tick = async (j = job) => {

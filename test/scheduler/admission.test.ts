@@ -9,7 +9,7 @@ import type { FleetCapacity } from '../../src/transport/inspector.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const pubsub = (over: Partial<FleetCapacity> = {}): FleetCapacity => ({
-  via: 'pubsub', durable: false, room: 100, ahead: 0, rate: 0, slots: 0, lostAgoMs: null, ...over,
+  via: 'pubsub', durable: false, room: 100, ahead: 0, rate: 0, slots: 0, lostAgoMs: null, consumed: null, ...over,
 });
 
 describe('re-announce window', () => {
@@ -96,4 +96,27 @@ describe('SCHEDULER_MAX_PER_USER', () => {
     assert.deepEqual(interleaveByUser(items, (s) => s[0] as string), ['a1', 'b1', 'c1', 'a2', 'c2', 'a3']);
     assert.deepEqual(interleaveByUser([], (s: string) => s), []);
   });
+});
+
+test('streams: the mark rises to twice what the subscribers read in an interval, up to a ceiling', async () => {
+  const clock = new FakeClock();
+  let consumed = 0;
+  const marks: number[] = [];
+  const fleet = createFleet({
+    inspector: { capacity: async (hw) => (marks.push(hw), { ...pubsub(), via: 'streams', durable: true, room: hw, consumed }) },
+    highWater: 1000,
+    clock,
+  });
+  await fleet.open(new Date(clock.now()), 10_000);
+  await clock.advance(10_000);
+  consumed = 50_000; // 5,000 a second
+  await fleet.open(new Date(clock.now()), 10_000);
+  const third = await fleet.open(new Date(clock.now()), 10_000);
+  assert.deepEqual(marks, [1000, 1000, 100_000]);
+  assert.equal(third.capacity.rate, 5000);
+  consumed = 10_050_000;
+  await clock.advance(10_000);
+  await fleet.open(new Date(clock.now()), 10_000);
+  await fleet.open(new Date(clock.now()), 10_000);
+  assert.equal(marks.at(-1), 200_000);
 });

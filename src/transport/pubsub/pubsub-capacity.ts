@@ -38,7 +38,7 @@ export async function pubsubCapacity(client: RedisClient, keys: Keys): Promise<F
   if (reports.length === 0) {
     const numsub = (await client.sendCommand(['PUBSUB', 'NUMSUB', keys.channel])) as [string, number];
     const listeners = Number(numsub[1] ?? 0);
-    return { via: 'pubsub', durable: false, room: listeners * UNREPORTED_ALLOWANCE, ahead: 0, rate: 0, slots: 0, lostAgoMs };
+    return { via: 'pubsub', durable: false, room: listeners * UNREPORTED_ALLOWANCE, ahead: 0, rate: 0, slots: 0, lostAgoMs, consumed: null };
   }
   const sum = (f: (r: CapacityReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   return {
@@ -49,5 +49,6 @@ export async function pubsubCapacity(client: RedisClient, keys: Keys): Promise<F
     rate: sum((r) => r.rate),
     slots: sum((r) => r.slots),
     lostAgoMs,
+    consumed: null,
   };
 }

@@ -29,5 +29,6 @@ export async function streamsCapacity(client: RedisClient, keys: Keys, highWater
     rate: 0,
     slots: 0,
     lostAgoMs: null,
+    consumed: group === undefined || group['entries-read'] === null || group['entries-read'] === undefined ? null : asNumber(group['entries-read']),
   };
 }
