@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { secretBoxFromSetting } from './crypto/secret-box.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import type { JobLlmSettings } from './db/summaries.js';
+import type { UserLlmSettings } from './db/users.js';
 import { EgressPolicy, type Resolver } from './egress/egress-policy.js';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
@@ -21,7 +21,7 @@ export interface Runtime {
   /** Everything of Redis: transport, inspector, claims, tick lock, fleet-wide limits. */
   messaging: Messaging;
   /** The summarizer for a user's LLM settings over the system default. */
-  summarizerFor(settings: JobLlmSettings): Summarizer;
+  summarizerFor(settings: UserLlmSettings): Summarizer;
   /** Where users' own LLM base URLs may point (LLM_ALLOWED_HOSTS). */
   egress: EgressPolicy;
   /** USER_MAX_JOBS_PER_HOUR. */

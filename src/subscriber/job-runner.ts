@@ -1,7 +1,7 @@
 // Turns a delivery into a settled job: claim it, run its handler under JOB_TIMEOUT, record metrics,
 // and tell the transport whether to acknowledge, retry or hand it back.
 import type { Db } from '../db/db.js';
-import type { JobLlmSettings } from '../db/summaries.js';
+import type { UserLlmSettings } from '../db/users.js';
 import { backoffDelay, JOB_RETRY } from '../backoff.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
@@ -21,7 +21,7 @@ export interface JobRunnerOptions {
   /** JOB_TIMEOUT. */
   jobTimeoutMs: number;
   minChars: number;
-  summarizerFor(settings: JobLlmSettings): Summarizer;
+  summarizerFor(settings: UserLlmSettings): Summarizer;
   /** USER_MAX_JOBS_PER_HOUR; absent: no per-user budget. */
   jobBudget?: JobBudget;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { LLM_PROVIDERS, type LlmProvider } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { UserLlmSettings } from '../db/users.js';
 import { egressDispatcher } from '../egress/egress-dispatcher.js';
 import { EgressPolicy, isEgressRefused } from '../egress/egress-policy.js';
 import { PermanentJobError } from '../errors/job-errors.js';
@@ -42,14 +43,6 @@ export type SystemLlmOptions = CreateSummarizerOptions & {
   /** LLM_ALLOWED_MODELS: models a user may choose on the system endpoint besides `model`. */
   allowedModels?: readonly string[];
 };
-
-/** A user_llms row's override columns; null means "the system default". */
-export interface UserLlmSettings {
-  provider: string | null;
-  model: string | null;
-  baseUrl: string | null;
-  apiKeyEncrypted: string | null;
-}
 
 /** Throws an Error naming what is missing when the openai provider lacks baseUrl or model. */
 export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {

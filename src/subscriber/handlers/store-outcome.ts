@@ -1,6 +1,7 @@
 // Runs the summarizer for a job and records what happened on its summary row, success or failure.
 import { isPermanent, toError } from '../../errors/job-errors.js';
-import type { JobLlmSettings, SummaryOutcome } from '../../db/summaries.js';
+import type { SummaryOutcome } from '../../db/summaries.js';
+import type { UserLlmSettings } from '../../db/users.js';
 import type { SummaryInput } from '../../summarizer/summarizer.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
 import { withinLlmBudget } from '../llm-budget.js';
@@ -12,7 +13,7 @@ import { withinLlmBudget } from '../llm-budget.js';
  */
 export async function summarizeAndStore(
   ctx: JobContext,
-  llm: JobLlmSettings,
+  llm: UserLlmSettings,
   input: SummaryInput,
   save: (outcome: SummaryOutcome) => Promise<boolean>,
 ): Promise<JobOutcome> {
