@@ -42,9 +42,12 @@ async function clear(client: RedisClient, db: Db, n: number): Promise<number> {
   const keys = keysFor(CHANNEL);
   let cleared = 0;
   while (cleared < n) {
-    const reply = (await client.sendCommand(['XREADGROUP', 'GROUP', keys.group, 'fleet', 'COUNT', String(Math.min(5000, n - cleared)), 'STREAMS', keys.stream, '>'])) as
-      | [string, [string, string[]][]][] | null;
-    const entries = reply?.[0]?.[1] ?? [];
+    const reply: unknown = await client.sendCommand(['XREADGROUP', 'GROUP', keys.group, 'fleet', 'COUNT', String(Math.min(5000, n - cleared)), 'STREAMS', keys.stream, '>']);
+    // RESP2 gives [[stream, entries]]; node-redis may map it to { stream: entries }.
+    type Entries = [string, string[]][];
+    const entries: Entries = reply === null || reply === undefined ? []
+      : Array.isArray(reply) ? ((reply[0] as [string, Entries] | undefined)?.[1] ?? [])
+        : ((Object.values(reply as Record<string, Entries>)[0]) ?? []);
     if (entries.length === 0) break;
     const users: string[] = [];
     const dates: string[] = [];
