@@ -1,70 +1,8 @@
 #!/usr/bin/env node
-// `diary-events`: one CLI for every process and operation of the system.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { RedisUnavailableError } from './transport/redis-connection.js';
-import { COMMANDS } from './cmd/commands.js';
-import { UsageError } from './errors/usage-error.js';
+// `diary-events`: the entry point. Loading the CLI's modules takes a while (seconds on a busy
+// machine) and a SIGTERM meanwhile would kill the process by the signal before any handler exists,
+// so the handler comes first and the CLI is loaded after it.
+import { catchSignalsWhileStarting } from './cmd/start-signals.js';
 
-const USAGE = `Usage: diary-events <command> [options]
-
-Commands:
-${COMMANDS.map((c) => `  ${c.usage.padEnd(50)} ${c.summary}`).join('\n')}
-
-Settings come from environment variables (see the README). --help shows this text.`;
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return name ? 0 : 2;
-  }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(`diary-events: unknown command "${name}"\n\n${USAGE}\n`);
-    return 2;
-  }
-  let config: Readonly<Config>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`diary-events: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  const logger: Logger = createLogger({ level: config.logLevel, name: command.name });
-  let args;
-  try {
-    args = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: true, strict: true });
-  } catch (err) {
-    process.stderr.write(`diary-events ${name}: ${(err as Error).message}\nUsage: diary-events ${command.usage}\n`);
-    return 2;
-  }
-  try {
-    return await command.run({ config, logger, values: args.values, positionals: args.positionals });
-  } catch (err) {
-    if (err instanceof RedisUnavailableError || err instanceof UsageError || (err instanceof Error && err.name === 'DatabaseInUseError')) {
-      process.stderr.write(`diary-events ${name}: ${err.message}\n`);
-      return err instanceof RedisUnavailableError ? 1 : 2;
-    }
-    const e = err as Error;
-    logger.fatal({ err: e }, `${name} failed`);
-    process.stderr.write(`diary-events ${name}: ${e.message}\n`);
-    return 1;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    // Long-running commands return -1 and exit from their signal handler.
-    // Exit once stdout is flushed (a pipe may still hold what a command printed).
-    if (code >= 0) process.stdout.write('', () => process.exit(code));
-  },
-  (err: unknown) => {
-    process.stderr.write(`diary-events: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+catchSignalsWhileStarting(process.argv.slice(2));
+await import('./cli-main.js');

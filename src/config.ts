@@ -25,7 +25,7 @@ export interface Config {
   summaryMinChars: number;
   defaultTimezone: string;
   llm: {
-    provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number; maxRetries: number;
+    provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; maxTpm: number | undefined; timeoutMs: number; maxRetries: number;
     /** LLM_ALLOWED_HOSTS: `host` or `host:port` a user's own base URL may reach although not public. */
     allowedHosts: readonly string[];
     /** LLM_ALLOWED_MODELS: what a user may choose on the system endpoint, besides LLM_MODEL. */
@@ -33,6 +33,8 @@ export interface Config {
   };
   /** USER_MAX_JOBS_PER_HOUR. */
   userMaxJobsPerHour: number;
+  /** USER_MAX_CONCURRENT_JOBS: one user's jobs running at once, fleet-wide. */
+  userMaxConcurrentJobs: number;
   secretKey: string | undefined;
   jwtSecret: string | undefined;
   registerKey: string | undefined;
@@ -156,12 +158,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       apiKey: r.raw('LLM_API_KEY'),
       model: llmModel,
       maxRpm: r.optionalInt('LLM_MAX_RPM', 1, 1_000_000),
+      maxTpm: r.optionalInt('LLM_MAX_TPM', 1, 1_000_000_000),
       timeoutMs: r.duration('LLM_TIMEOUT', '60s', 100),
       maxRetries: r.int('LLM_MAX_RETRIES', 4, 0, 20),
       allowedHosts,
       allowedModels,
     },
     userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
+    userMaxConcurrentJobs: r.int('USER_MAX_CONCURRENT_JOBS', 2, 1, 1000),
     secretKey,
     jwtSecret,
     registerKey: r.raw('REGISTER_KEY'),
@@ -208,9 +212,11 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_TIMEOUT', default: '60s', meaning: 'one LLM request' },
   { name: 'LLM_MAX_RETRIES', default: '4', meaning: 'retries of one LLM call on 429, 5xx and network errors (with backoff) before the job itself is retried' },
   { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
+  { name: 'LLM_MAX_TPM', default: '—', meaning: 'LLM tokens per minute shared by all subscribers: a call reserves its estimate (prompt plus 1024 for the answer) before it starts, and the reservation is corrected with the usage the provider reports' },
   { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
   { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
   { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
+  { name: 'USER_MAX_CONCURRENT_JOBS', default: '2', meaning: 'jobs of one user running at once, across all subscribers (in Redis); a job over it waits in its subscriber’s queue, never counted as a failure' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
   { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },
   { name: 'REGISTER_KEY', default: '—', meaning: 'server: when set, sign-ups must know it' },

@@ -246,7 +246,7 @@ describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
 describe('LLM settings', () => {
   it('openai with a base URL and a model', () => {
     const c = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'sk-test', LLM_MAX_RPM: '60' });
-    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
+    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, maxTpm: undefined, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
   });
 
   it('openai without LLM_BASE_URL, or without LLM_MODEL, is refused with a line saying what it needs', () => {
@@ -287,6 +287,7 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_MODEL: { env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }, accepts: /LLM_MODEL/ },
   LLM_TIMEOUT: { env: { LLM_TIMEOUT: '1 minute' }, accepts: /duration/ },
   LLM_MAX_RPM: { env: { LLM_MAX_RPM: '0' }, accepts: /integer from 1/ },
+  LLM_MAX_TPM: { env: { LLM_MAX_TPM: '0' }, accepts: /integer from 1/ },
   LLM_MAX_RETRIES: { env: { LLM_MAX_RETRIES: '-1' }, accepts: /integer from 0 to 20/ },
   SECRET_KEY: { env: { SECRET_KEY: 'tooShortSecret' }, accepts: /at least 32 characters/ },
   JWT_SECRET: { env: { JWT_SECRET: 'tooShortJwt' }, accepts: /at least 32 characters/ },
@@ -298,6 +299,7 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_ALLOWED_MODELS: { env: { LLM_ALLOWED_MODELS: 'gpt-4o,bad\u0007model' }, accepts: /model names/ },
   USER_MAX_JOBS_PER_HOUR: { env: { USER_MAX_JOBS_PER_HOUR: '0' }, accepts: /integer from 1/ },
   SCHEDULER_MAX_PER_USER: { env: { SCHEDULER_MAX_PER_USER: '0' }, accepts: /integer from 1/ },
+  USER_MAX_CONCURRENT_JOBS: { env: { USER_MAX_CONCURRENT_JOBS: '0' }, accepts: /integer from 1/ },
   HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
@@ -313,16 +315,22 @@ describe('egress, budget and listening settings', () => {
       LLM_ALLOWED_HOSTS: ' localhost:11434 , ollama ',
       LLM_ALLOWED_MODELS: 'gpt-4o-mini,gpt-4o',
       USER_MAX_JOBS_PER_HOUR: '30',
+      USER_MAX_CONCURRENT_JOBS: '3',
+      LLM_MAX_TPM: '90000',
       HOST: '[::1]',
       METRICS_PORT: '9464',
     });
     assert.deepEqual([...c.llm.allowedHosts], ['localhost:11434', 'ollama']);
     assert.deepEqual([...c.llm.allowedModels], ['gpt-4o-mini', 'gpt-4o']);
     assert.equal(c.userMaxJobsPerHour, 30);
+    assert.equal(c.userMaxConcurrentJobs, 3);
+    assert.equal(c.llm.maxTpm, 90_000);
     assert.equal(c.host, '::1');
     assert.equal(c.serverMetricsPort, 9464);
     const d = loadConfig({});
     assert.equal(d.userMaxJobsPerHour, 120);
+    assert.equal(d.userMaxConcurrentJobs, 2);
+    assert.equal(d.llm.maxTpm, undefined);
     assert.equal(d.host, undefined);
     assert.equal(d.serverMetricsPort, undefined);
     assert.equal(d.metricsPort, 9464);

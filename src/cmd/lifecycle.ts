@@ -5,6 +5,7 @@
 // and each part a command starts defers its own stop; they run last-started-first, like Go's
 // defer, so a signal during start-up stops exactly what had started.
 import type { Logger } from '../logger.js';
+import { handOverSignals } from './start-signals.js';
 
 /** Time given to running jobs to finish before they are aborted. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -49,6 +50,7 @@ export function onShutdown(logger: Logger): Shutdown {
   };
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
+  handOverSignals();
   return {
     defer(step) {
       steps.push(step);

@@ -9,6 +9,7 @@ import { egressDispatcher } from '../egress/egress-dispatcher.js';
 import { EgressPolicy, isEgressRefused } from '../egress/egress-policy.js';
 import { PermanentJobError } from '../errors/job-errors.js';
 import { ExtractiveSummarizer } from './extractive.js';
+import type { LlmTokenGate } from '../transport/token-budget.js';
 import { OpenAiSummarizer, type LlmRateLimiter } from './openai.js';
 import type { Summarizer } from './summarizer.js';
 
@@ -21,6 +22,7 @@ export interface CreateSummarizerOptions {
   maxRetries?: number;
   maxInputChars?: number;
   rateLimiter?: LlmRateLimiter;
+  tokenGate?: LlmTokenGate;
   logger?: Logger;
   dispatcher?: Dispatcher;
   classOnlyErrors?: boolean;
@@ -58,6 +60,7 @@ export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
     ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
     ...(opts.maxInputChars !== undefined ? { maxInputChars: opts.maxInputChars } : {}),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    ...(opts.tokenGate ? { tokenGate: opts.tokenGate } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher, classOnlyErrors: opts.classOnlyErrors === true } : {}),
   });
@@ -127,7 +130,7 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
   const provider = user?.provider ?? system.provider;
   if (!isProvider(provider)) throw new PermanentJobError(`unknown LLM provider "${provider}" in the user's settings`);
   const shared = { timeoutMs: system.timeoutMs, maxRetries: system.maxRetries, maxInputChars: system.maxInputChars };
-  const objects = [idOf(system.rateLimiter), idOf(system.logger)];
+  const objects = [idOf(system.rateLimiter), idOf(system.tokenGate), idOf(system.logger)];
   if (provider === 'extractive') return cached({ provider }, () => new ExtractiveSummarizer());
 
   const baseUrl = user?.baseUrl ?? system.baseUrl;

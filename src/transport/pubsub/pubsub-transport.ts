@@ -4,8 +4,10 @@
 // Backpressure: Redis disconnects a subscriber whose output buffer passes its limit (32 MB by
 // default) and everything buffered is lost. So the socket is always drained into a bounded
 // in-process backlog; beyond it messages are shed (counted), to be republished by the next tick.
+// The backlog has two lanes: jobs a user triggered (diary_saved, manual) are taken before the
+// schedule jobs waiting beside them, and a full backlog sheds a schedule job to make room for one.
 import type { Logger } from '../../logger.js';
-import { parseMessage, toWire, type JobMessage } from '../../messages.js';
+import { isUserTriggered, parseMessage, toWire, type JobMessage } from '../../messages.js';
 import { messagesShed } from '../../metrics.js';
 import type { Keys } from '../keys.js';
 import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisClient } from '../redis-connection.js';
@@ -14,7 +16,7 @@ import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, T
 import { scriptRunner } from '../scripts.js';
 import { createWorkPool } from '../work-pool.js';
 import { startCapacityHeartbeat } from './capacity-heartbeat.js';
-import { Fifo } from './fifo.js';
+import { PriorityFifo } from './fifo.js';
 
 export interface PubSubTransportOptions {
   /** Publishing connection (shared with claims and the rate limiter; its opener closes it). */
@@ -46,7 +48,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
     async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
       const sub = await connectRedis({ url: options.redisUrl, role: 'subscriber', logger });
       subscriber = sub;
-      const backlog = new Fifo<Delivery>();
+      const backlog = new PriorityFifo<Delivery>();
       const retryTimers = new Set<NodeJS.Timeout>();
       let stopping = false;
       let shedSinceLog = 0;
@@ -76,6 +78,15 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
       });
 
       const settle = (delivery: Delivery) => (s: Settlement) => {
+        if (s.kind === 'defer' && !stopping) {
+          // Its user's slots are all running: offered again later, as the same delivery.
+          const timer = setTimeout(() => {
+            retryTimers.delete(timer);
+            offer(delivery);
+          }, s.delayMs);
+          retryTimers.add(timer);
+          return;
+        }
         if (s.kind !== 'retry' || stopping) return;
         if (delivery.deliveryCount >= maxDeliveries) {
           opts.onGiveUp?.(delivery, s.error, { deadLettered: false });
@@ -97,11 +108,20 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
 
       const offer = (delivery: Delivery) => {
         if (stopping) return;
-        if (pool.tryRun(delivery, settle(delivery))) return;
-        if (backlog.length < backlogLimit) {
-          backlog.push(delivery);
-          return;
+        // Work already waiting goes first: a free slot is no reason to jump the queue.
+        if (backlog.length === 0 && pool.tryRun(delivery, settle(delivery))) return;
+        const urgent = isUserTriggered(delivery.message);
+        if (backlog.length >= backlogLimit) {
+          // Full: a job a user triggered takes the place of the oldest schedule job, which the
+          // scheduler republishes like any shed message.
+          if (!urgent || backlog.shiftNormal() === undefined) return shed();
+          shed();
         }
+        backlog.push(delivery, urgent);
+        pump();
+      };
+
+      const shed = () => {
         messagesShed.inc();
         heartbeat.lost();
         if (shedSinceLog++ === 0) {

@@ -24,6 +24,8 @@ export interface StreamsJanitorOptions {
   consumerIdleMs: number;
   /** Period of one round. */
   everyMs: number;
+  /** Sets the queue gauges (the main stream's janitor does; the urgent stream's does not). @defaultValue true */
+  metrics?: boolean;
 }
 
 export interface StreamsJanitor {
@@ -42,6 +44,7 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
       if (trimmed > 0) logger.debug({ trimmed }, 'stream trimmed');
       const reaped = await reapIdleConsumers(client, keys, options.consumerName, options.consumerIdleMs);
       if (reaped.length > 0) logger.info({ consumers: reaped }, 'removed idle stream consumers');
+      if (options.metrics === false) return;
       const s = await streamsStatus(client, keys);
       streamLength.set(s.length);
       streamPending.set(s.pending);

@@ -163,16 +163,23 @@ export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
   };
   return {
     async status() {
-      const s = await streamsStatus(client, keys);
+      // The main stream and the urgent one (jobs a user triggered), shown together.
+      const [s, u] = await Promise.all([streamsStatus(client, keys), streamsStatus(client, { ...keys, stream: keys.urgentStream })]);
+      const perConsumer = new Map<string, ConsumerStatus>();
+      for (const c of [...s.pendingPerConsumer, ...u.pendingPerConsumer]) {
+        const seen = perConsumer.get(c.name);
+        perConsumer.set(c.name, seen ? { name: c.name, pending: seen.pending + c.pending, idleMs: Math.min(seen.idleMs, c.idleMs) } : c);
+      }
+      const oldest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
       return {
         transport: 'streams',
-        where: [keys.stream],
-        consumers: s.consumers,
-        depth: s.length,
-        pending: s.pending,
-        pendingPerConsumer: s.pendingPerConsumer,
-        oldestPendingAgeMs: s.oldestPendingAgeMs,
-        oldestPendingIdleMs: s.oldestPendingIdleMs,
+        where: [keys.stream, keys.urgentStream],
+        consumers: Math.max(s.consumers, u.consumers),
+        depth: s.length + u.length,
+        pending: s.pending + u.pending,
+        pendingPerConsumer: [...perConsumer.values()],
+        oldestPendingAgeMs: oldest(s.oldestPendingAgeMs, u.oldestPendingAgeMs),
+        oldestPendingIdleMs: oldest(s.oldestPendingIdleMs, u.oldestPendingIdleMs),
         deadLetters: s.deadLetters,
       };
     },

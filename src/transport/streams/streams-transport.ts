@@ -6,8 +6,13 @@
 // Publishing and the non-blocking commands share the connection it is given (and never close: its
 // opener does); the consumer reads on a connection of its own, opened by consume() and closed by
 // the consumer's stop, because XREADGROUP BLOCK would hold up every command queued behind it.
+//
+// Priorities: jobs a user triggered (diary_saved, manual) are published to the urgent stream
+// (keys.urgentStream), which a second consumer of this process reads with slots of its own, so
+// they are taken before the schedule jobs waiting in the main stream. Entries XADDed to the main
+// stream by other tools are processed as before.
 import type { Logger } from '../../logger.js';
-import { toWire, type JobMessage } from '../../messages.js';
+import { isUserTriggered, toWire, type JobMessage } from '../../messages.js';
 import type { Keys } from '../keys.js';
 import { closeRedis, connectRedis, type RedisClient } from '../redis-connection.js';
 import type { ConsumeOptions, Consumer, DeliveryHandler, Transport } from '../transport.js';
@@ -45,17 +50,25 @@ export interface StreamsTransportOptions {
   consumerIdleMs?: number;
 }
 
+/** Slots of the urgent stream's consumer: a share of SUBSCRIBER_MAX_CONCURRENT_JOBS, at least 1. */
+export function urgentConcurrency(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / 4));
+}
+
 export function createStreamsTransport(options: StreamsTransportOptions): Transport {
   const { client, keys, logger } = options;
+  const urgentKeys: Keys = { ...keys, stream: keys.urgentStream };
   let group: Promise<void> | undefined;
   let consumer: StreamsConsumer | undefined;
 
   // Once per connection: after a reconnect Redis may have restarted without its data.
   const groupReady = () =>
-    (group ??= ensureGroup(client, keys).catch((err: unknown) => {
-      group = undefined;
-      throw err;
-    }));
+    (group ??= Promise.all([ensureGroup(client, keys), ensureGroup(client, urgentKeys)])
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        group = undefined;
+        throw err;
+      }));
   const onReconnect = () => {
     group = undefined;
   };
@@ -64,49 +77,67 @@ export function createStreamsTransport(options: StreamsTransportOptions): Transp
   return {
     async publish(message: JobMessage) {
       await groupReady();
-      await addEntry(client, keys, toWire(message));
+      await addEntry(client, isUserTriggered(message) ? urgentKeys : keys, toWire(message));
     },
     isReady: () => client.isReady && (consumer === undefined || consumer.ready()),
     async consume(handler: DeliveryHandler, opts: ConsumeOptions): Promise<Consumer> {
       if (consumer) throw new Error('this streams transport is already consuming (one consumer name per process)');
-      const reader = await connectRedis({ url: options.redisUrl, role: 'stream-reader', logger });
+      const readers: RedisClient[] = [];
+      const parts: StreamsConsumer[] = [];
       try {
         await groupReady();
         const features = await detectFeatures(client);
         const { leaseMs } = options;
-        const ops = redisStreamOps({ client, reader, keys, consumer: options.consumerName, features, blockMs: options.blockMs ?? 2000 });
-        const janitor = createStreamsJanitor({
-          client,
-          keys,
-          logger,
-          clock: systemClock,
-          warn: throttledWarn(logger),
-          consumerName: options.consumerName,
-          maxLen: options.maxLen ?? 100_000,
-          consumerIdleMs: options.consumerIdleMs ?? 10 * leaseMs,
-          everyMs: options.maintenanceEveryMs ?? 5000,
-        });
-        const started = startStreamsConsumer(handler, opts, {
-          ops,
-          janitor,
-          logger,
-          leaseMs,
-          maxDeliveries: options.maxDeliveries,
-          renewEveryMs: options.renewEveryMs ?? Math.max(10, Math.floor(leaseMs / 3)),
-          recoverEveryMs: options.recoverEveryMs ?? Math.max(10, Math.floor(leaseMs / 2)),
-        });
+        const start = async (k: Keys, concurrency: number, urgent: boolean): Promise<StreamsConsumer> => {
+          const reader = await connectRedis({ url: options.redisUrl, role: urgent ? 'urgent-stream-reader' : 'stream-reader', logger });
+          readers.push(reader);
+          const ops = redisStreamOps({ client, reader, keys: k, consumer: options.consumerName, features, blockMs: options.blockMs ?? 2000 });
+          const janitor = createStreamsJanitor({
+            client,
+            keys: k,
+            logger,
+            clock: systemClock,
+            warn: throttledWarn(logger),
+            consumerName: options.consumerName,
+            maxLen: options.maxLen ?? 100_000,
+            consumerIdleMs: options.consumerIdleMs ?? 10 * leaseMs,
+            everyMs: options.maintenanceEveryMs ?? 5000,
+            metrics: !urgent,
+          });
+          const part = startStreamsConsumer(handler, { ...opts, concurrency }, {
+            ops,
+            janitor,
+            logger: urgent ? logger.child({ stream: k.stream }) : logger,
+            leaseMs,
+            maxDeliveries: options.maxDeliveries,
+            renewEveryMs: options.renewEveryMs ?? Math.max(10, Math.floor(leaseMs / 3)),
+            recoverEveryMs: options.recoverEveryMs ?? Math.max(10, Math.floor(leaseMs / 2)),
+          });
+          parts.push(part);
+          return part;
+        };
+        const main = await start(keys, opts.concurrency, false);
+        const urgent = await start(urgentKeys, urgentConcurrency(opts.concurrency), true);
+        const started: StreamsConsumer = {
+          ready: () => main.ready() && urgent.ready(),
+          inFlight: () => main.inFlight() + urgent.inFlight(),
+          stop: async (graceMs) => {
+            await Promise.all([main.stop(graceMs), urgent.stop(graceMs)]);
+          },
+        };
         consumer = started;
-        logger.info({ consumer: options.consumerName, group: keys.group, stream: keys.stream, features }, 'consuming the job stream');
+        logger.info({ consumer: options.consumerName, group: keys.group, stream: keys.stream, urgent: urgentKeys.stream, features }, 'consuming the job stream');
         return {
           inFlight: () => started.inFlight(),
           async stop(graceMs: number) {
             await started.stop(graceMs);
-            await closeRedis(reader);
+            await Promise.all(readers.map((r) => closeRedis(r)));
             if (consumer === started) consumer = undefined;
           },
         };
       } catch (err) {
-        await closeRedis(reader);
+        await Promise.all(parts.map((p) => p.stop(0)));
+        await Promise.all(readers.map((r) => closeRedis(r)));
         throw err;
       }
     },
