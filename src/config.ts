@@ -20,7 +20,7 @@ export interface Config {
   channel: string;
   transport: TransportKind;
   /** `explicit`: an interval variable was set (`all` ticks faster for the demo otherwise). */
-  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean };
+  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean; maxPerUser: number };
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
@@ -143,6 +143,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
       monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
       explicit: ['SCHEDULER_INTERVAL', 'SCHEDULER_DAILY_INTERVAL', 'SCHEDULER_MONTHLY_INTERVAL'].some((n) => r.raw(n) !== undefined),
+      maxPerUser: r.int('SCHEDULER_MAX_PER_USER', 100, 1, 1_000_000),
     },
     subscriber: {
       maxConcurrentJobs: r.int('SUBSCRIBER_MAX_CONCURRENT_JOBS', 10, 1, 10_000),
@@ -199,6 +200,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'SCHEDULER_INTERVAL', default: '5m', meaning: 'every job’s interval' },
   { name: 'SCHEDULER_DAILY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'daily job interval' },
   { name: 'SCHEDULER_MONTHLY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'monthly job interval' },
+  { name: 'SCHEDULER_MAX_PER_USER', default: '100', meaning: 'targets of one user published per tick, interleaved across users, so one user’s long backlog never starves the others' },
   { name: 'SUBSCRIBER_MAX_CONCURRENT_JOBS', default: '10', meaning: 'jobs in flight per subscriber' },
   { name: 'SUBSCRIBER_BACKLOG', default: '10000', meaning: 'pubsub: messages a subscriber buffers beyond its slots; more are shed (counted) and republished by the next tick' },
   { name: 'JOB_TIMEOUT', default: '10m', meaning: 'hard limit for one job' },

@@ -27,7 +27,7 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
     ? chosen.config
     : Object.freeze({
         ...chosen.config,
-        scheduler: Object.freeze({ dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
+        scheduler: Object.freeze({ ...chosen.config.scheduler, dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
       });
   const shutdown = onShutdown(logger);
   shutdown.defer(async () => embedded?.stop());

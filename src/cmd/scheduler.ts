@@ -1,6 +1,7 @@
 // `diary-events scheduler [--once]`: the daily and monthly jobs, and the job history's prune, every interval.
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
+import { createFleet } from '../scheduler/admission.js';
 import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { pruneHistoryJob } from '../scheduler/prune-history-job.js';
 import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
@@ -18,5 +19,7 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
     logger,
     publish: (m) => rt.messaging.transport.publish(m),
     lock: rt.messaging.tickLock,
+    fleet: createFleet({ inspector: rt.messaging.inspector }),
+    maxPerUser: config.scheduler.maxPerUser,
   });
 }

@@ -149,6 +149,22 @@ END $$;
 
 
 --
+-- Name: diary_summary_days_clear_announcement(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.diary_summary_days_clear_announcement() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NEW.status <> 'processing' THEN
+    UPDATE diaries SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
+     WHERE user_id = NEW.user_id AND date = NEW.date AND announced_at IS NOT NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+
+
+--
 -- Name: diary_summary_is_current(text, timestamp with time zone, bigint, timestamp with time zone, bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -181,6 +197,22 @@ BEGIN
    WHERE user_id = r.user_id AND year = r.year AND month = r.month
      AND needs_monthly_summary = diary_monthly_current(user_id, year, month, inputs_updated_at, inputs_version);
   RETURN r;
+END $$;
+
+
+--
+-- Name: diary_summary_months_clear_announcement(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.diary_summary_months_clear_announcement() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NEW.status <> 'processing' THEN
+    UPDATE diary_months SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
+     WHERE user_id = NEW.user_id AND year = NEW.year AND month = NEW.month AND announced_at IS NOT NULL;
+  END IF;
+  RETURN NEW;
 END $$;
 
 
@@ -277,7 +309,10 @@ CREATE TABLE public.diaries (
     version integer DEFAULT 1 NOT NULL,
     needs_daily_summary boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    announced_at timestamp with time zone,
+    announced_via text,
+    reannounce_at timestamp with time zone
 );
 
 
@@ -291,7 +326,10 @@ CREATE TABLE public.diary_months (
     month integer NOT NULL,
     inputs_updated_at timestamp with time zone DEFAULT '-infinity'::timestamp with time zone NOT NULL,
     inputs_version bigint DEFAULT 0 NOT NULL,
-    needs_monthly_summary boolean DEFAULT true NOT NULL
+    needs_monthly_summary boolean DEFAULT true NOT NULL,
+    announced_at timestamp with time zone,
+    announced_via text,
+    reannounce_at timestamp with time zone
 )
 WITH (fillfactor='70');
 
@@ -547,6 +585,13 @@ ALTER TABLE ONLY public.users
 
 
 --
+-- Name: diaries_announced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_announced_idx ON public.diaries USING btree (announced_via, announced_at) WHERE (needs_daily_summary AND (announced_at IS NOT NULL));
+
+
+--
 -- Name: diaries_daily_due_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -561,10 +606,45 @@ CREATE INDEX diaries_pending_by_user_idx ON public.diaries USING btree (user_id,
 
 
 --
+-- Name: diaries_reannounce_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_reannounce_idx ON public.diaries USING btree (reannounce_at) WHERE (needs_daily_summary AND (announced_at IS NOT NULL));
+
+
+--
+-- Name: diaries_unannounced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_unannounced_idx ON public.diaries USING btree (date, user_id) INCLUDE (content_chars) WHERE (needs_daily_summary AND (announced_at IS NULL));
+
+
+--
+-- Name: diary_months_announced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_announced_idx ON public.diary_months USING btree (announced_via, announced_at) WHERE (needs_monthly_summary AND (announced_at IS NOT NULL));
+
+
+--
 -- Name: diary_months_due_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX diary_months_due_idx ON public.diary_months USING btree (year, month, user_id) WHERE needs_monthly_summary;
+
+
+--
+-- Name: diary_months_reannounce_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_reannounce_idx ON public.diary_months USING btree (reannounce_at) WHERE (needs_monthly_summary AND (announced_at IS NOT NULL));
+
+
+--
+-- Name: diary_months_unannounced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_unannounced_idx ON public.diary_months USING btree (year, month, user_id) WHERE (needs_monthly_summary AND (announced_at IS NULL));
 
 
 --
@@ -624,10 +704,24 @@ CREATE TRIGGER diary_summary_days_after_write AFTER INSERT OR DELETE OR UPDATE O
 
 
 --
+-- Name: diary_summary_days diary_summary_days_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_days_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_days FOR EACH ROW EXECUTE FUNCTION public.diary_summary_days_clear_announcement();
+
+
+--
 -- Name: diary_summary_months diary_summary_months_after_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER diary_summary_months_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
 
 
 --

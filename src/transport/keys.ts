@@ -34,6 +34,8 @@ export interface Keys {
   signInBackoff(key: string): string;
   /** Hash of every live process's report (field: its instance). */
   fleet: string;
+  /** Pub/Sub subscribers' capacity reports and the last loss (capacity-report.lua). */
+  capacity: string;
 }
 
 /** Caller-supplied text (an email, an address) as a fixed-size key part. */
@@ -58,5 +60,6 @@ export function keysFor(channel: string): Keys {
     requestLimit: (name, key) => `${channel}:limit:${name}:${digest(key)}`,
     signInBackoff: (key) => `${channel}:sign-in:${digest(key)}`,
     fleet: `${channel}:fleet`,
+    capacity: `${channel}:capacity`,
   };
 }

@@ -43,6 +43,7 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
         logger,
         backlog: config.subscriber.backlog,
         maxDeliveries: config.subscriber.maxDeliveries,
+        instance: config.instance,
       });
   return {
     transport,

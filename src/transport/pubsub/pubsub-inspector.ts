@@ -4,6 +4,7 @@ import type { Inspector } from '../inspector.js';
 import { NoDeadLettersError } from '../inspector.js';
 import type { Keys } from '../keys.js';
 import type { RedisClient } from '../redis-connection.js';
+import { pubsubCapacity } from './pubsub-capacity.js';
 
 export function pubsubInspector(client: RedisClient, keys: Keys): Inspector {
   return {
@@ -21,6 +22,7 @@ export function pubsubInspector(client: RedisClient, keys: Keys): Inspector {
         deadLetters: null,
       };
     },
+    capacity: () => pubsubCapacity(client, keys),
     deadLetters() {
       throw new NoDeadLettersError(
         'no dead letters with QUEUE_TRANSPORT=pubsub: Pub/Sub keeps nothing, and a job given up is published again by the next scheduler tick',

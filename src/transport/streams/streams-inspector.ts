@@ -4,6 +4,7 @@
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
 import type { Keys } from '../keys.js';
 import type { RedisClient } from '../redis-connection.js';
+import { streamsCapacity } from './streams-capacity.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
 export interface GroupStatus {
@@ -182,6 +183,7 @@ export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
         deadLetters: s.deadLetters,
       };
     },
+    capacity: (highWater: number) => streamsCapacity(client, keys, highWater),
     deadLetters: () => store,
   };
 }
