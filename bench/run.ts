@@ -23,6 +23,7 @@ import { runLlmBound } from './scenarios/llm-bound.js';
 import { runScheduler } from './scenarios/scheduler.js';
 import { runMemory } from './scenarios/memory.js';
 import { runQuality } from './scenarios/quality.js';
+import { runScale } from './scenarios/scale.js';
 import { runBudget } from './scenarios/budget.js';
 
 const { values } = parseArgs({
@@ -122,6 +123,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   scheduler: (c, n) => runScheduler(c, n),
   memory: (c, n) => runMemory(c, n),
   quality: (c, n) => runQuality(c, n),
+  scale: (c, n) => runScale(c, n),
   budget: (c, n) => runBudget(c, n),
 };
 for (const g of groups) {

@@ -26,7 +26,7 @@ export interface Config {
   channel: string;
   transport: TransportKind;
   /** `explicit`: an interval variable was set (`all` ticks faster for the demo otherwise). */
-  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean };
+  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean; maxPerUser: number };
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
@@ -39,6 +39,8 @@ export interface Config {
   };
   /** USER_MAX_JOBS_PER_HOUR. */
   userMaxJobsPerHour: number;
+  /** JOB_HISTORY_RETENTION: how long job attempts are kept (pruned by the scheduler). */
+  jobHistoryRetentionMs: number;
   /** USER_MAX_CONCURRENT_JOBS: one user's jobs running at once, fleet-wide. */
   userMaxConcurrentJobs: number;
   secretKey: string | undefined;
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
       monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
       explicit: ['SCHEDULER_INTERVAL', 'SCHEDULER_DAILY_INTERVAL', 'SCHEDULER_MONTHLY_INTERVAL'].some((n) => r.raw(n) !== undefined),
+      maxPerUser: r.int('SCHEDULER_MAX_PER_USER', 100, 1, 1_000_000),
     },
     subscriber: {
       maxConcurrentJobs: r.int('SUBSCRIBER_MAX_CONCURRENT_JOBS', 10, 1, 10_000),
@@ -178,6 +181,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowedHosts,
       allowedModels,
     },
+    jobHistoryRetentionMs: r.retention('JOB_HISTORY_RETENTION', '14d', 60_000, 3650),
     userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
     userMaxConcurrentJobs: r.int('USER_MAX_CONCURRENT_JOBS', 2, 1, 1000),
     secretKey,
@@ -213,6 +217,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'SCHEDULER_INTERVAL', default: '5m', meaning: 'every job’s interval' },
   { name: 'SCHEDULER_DAILY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'daily job interval' },
   { name: 'SCHEDULER_MONTHLY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'monthly job interval' },
+  { name: 'SCHEDULER_MAX_PER_USER', default: '100', meaning: 'targets of one user published per tick, interleaved across users, so one user’s long backlog never starves the others' },
   { name: 'SUBSCRIBER_MAX_CONCURRENT_JOBS', default: '10', meaning: 'jobs in flight per subscriber' },
   { name: 'SUBSCRIBER_BACKLOG', default: '10000', meaning: 'pubsub: messages a subscriber buffers beyond its slots; more are shed (counted) and republished by the next tick' },
   { name: 'JOB_TIMEOUT', default: '10m', meaning: 'hard limit for one job' },
@@ -230,6 +235,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_MAX_TPM', default: '—', meaning: 'LLM tokens per minute shared by all subscribers: a call reserves its estimate (prompt plus 1024 for the answer) before it starts, and the reservation is corrected with the usage the provider reports' },
   { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
   { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
+  { name: 'JOB_HISTORY_RETENTION', default: '14d', meaning: 'how long every job attempt (trigger, subscriber, times, outcome, error class, tokens) is kept; the scheduler prunes older ones in batches' },
   { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
   { name: 'USER_MAX_CONCURRENT_JOBS', default: '2', meaning: 'jobs of one user running at once, across all subscribers (in Redis); a job over it waits in its subscriber’s queue, never counted as a failure' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },

@@ -163,13 +163,13 @@ describe('parseDuration', () => {
 describe('duration settings', () => {
   it('SCHEDULER_INTERVAL sets both jobs; SCHEDULER_DAILY_INTERVAL / SCHEDULER_MONTHLY_INTERVAL override each', () => {
     const both = loadConfig({ SCHEDULER_INTERVAL: '1m' });
-    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000, explicit: true });
+    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000, explicit: true, maxPerUser: 100 });
     const daily = loadConfig({ SCHEDULER_INTERVAL: '1m', SCHEDULER_DAILY_INTERVAL: '30s' });
-    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000, explicit: true });
+    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000, explicit: true, maxPerUser: 100 });
     const monthly = loadConfig({ SCHEDULER_MONTHLY_INTERVAL: '1h' });
-    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000, explicit: true });
+    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000, explicit: true, maxPerUser: 100 });
     const each = loadConfig({ SCHEDULER_INTERVAL: '2h', SCHEDULER_DAILY_INTERVAL: '10s', SCHEDULER_MONTHLY_INTERVAL: '1h30m' });
-    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000, explicit: true });
+    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000, explicit: true, maxPerUser: 100 });
   });
 
   it('JOB_TIMEOUT, JOB_LEASE and LLM_TIMEOUT take durations', () => {
@@ -308,8 +308,10 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_ALLOWED_HOSTS: { env: { LLM_ALLOWED_HOSTS: 'localhost:11434, http://ollama/v1' }, accepts: /host or host:port/ },
   LLM_ALLOWED_MODELS: { env: { LLM_ALLOWED_MODELS: 'gpt-4o,bad\u0007model' }, accepts: /model names/ },
   USER_MAX_JOBS_PER_HOUR: { env: { USER_MAX_JOBS_PER_HOUR: '0' }, accepts: /integer from 1/ },
+  SCHEDULER_MAX_PER_USER: { env: { SCHEDULER_MAX_PER_USER: '0' }, accepts: /integer from 1/ },
   USER_MAX_CONCURRENT_JOBS: { env: { USER_MAX_CONCURRENT_JOBS: '0' }, accepts: /integer from 1/ },
   HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
+  JOB_HISTORY_RETENTION: { env: { JOB_HISTORY_RETENTION: '2w' }, accepts: /14d/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
 const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
@@ -343,6 +345,9 @@ describe('egress, budget and listening settings', () => {
     assert.equal(d.host, undefined);
     assert.equal(d.serverMetricsPort, undefined);
     assert.equal(d.metricsPort, 9464);
+    assert.equal(d.jobHistoryRetentionMs, 14 * 86_400_000);
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '90d' }).jobHistoryRetentionMs, 90 * 86_400_000, 'longer than a timer can hold');
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '36h' }).jobHistoryRetentionMs, 36 * 3_600_000);
   });
 });
 

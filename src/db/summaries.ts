@@ -8,6 +8,7 @@
 // result and indexes); this module runs them with typed arguments and rows.
 import { coalesce } from '../coalesce.js';
 import type { Queryable } from './db.js';
+import type { AttemptRecord } from './job-history.js';
 import type { UserLlmSettings } from './users.js';
 import { MARK_MONTHLY_PROCESSING } from './sql/mark-monthly-processing.js';
 import { READ_DAILY_INPUT } from './sql/read-daily-input.js';
@@ -44,6 +45,8 @@ export interface MonthlyInput {
 
 export interface SummaryOutcome {
   status: SummaryStatus;
+  /** The attempt to record beside the outcome; absent: none (a give-up records the row only). */
+  attempt?: AttemptRecord;
   summary?: string;
   model?: string;
   error?: string | null;
@@ -199,6 +202,13 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
       rows.map((r) => (r.outcome.error == null ? null : pgText(r.outcome.error))),
       rows.map((r) => r.outcome.inputTokens ?? null),
       rows.map((r) => r.outcome.outputTokens ?? null),
+      rows.map((r) => r.outcome.attempt?.messageId ?? null),
+      rows.map((r) => r.outcome.attempt?.trigger ?? null),
+      rows.map((r) => r.outcome.attempt?.subscriber ?? null),
+      rows.map((r) => r.outcome.attempt?.deliveryCount ?? null),
+      rows.map((r) => (r.outcome.attempt?.queuedMs == null ? null : Math.max(0, Math.round(r.outcome.attempt.queuedMs)))),
+      rows.map((r) => (r.outcome.attempt ? Math.max(0, Math.round(r.outcome.attempt.runningMs)) : null)),
+      rows.map((r) => r.outcome.attempt?.errorClass ?? null),
     ],
     PREPARED,
   );

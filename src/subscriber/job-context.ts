@@ -1,5 +1,6 @@
 // What a job handler receives: its inputs and tools, never Redis (the transport hides it).
 import type { Db } from '../db/db.js';
+import type { AttemptRecord } from '../db/job-history.js';
 import type { UserLlmSettings } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
@@ -18,6 +19,8 @@ export interface JobContext {
    * the settings cannot work (an unknown provider, a key that cannot be decrypted).
    */
   summarizerFor(settings: UserLlmSettings): Summarizer;
+  /** This attempt as job_attempts records it, timed up to now; absent: record none. */
+  attemptRecord?(errorClass: string | null): AttemptRecord;
   /** Counts one LLM job of the job's user (USER_MAX_JOBS_PER_HOUR): 0 when it may run, else ms until there is room. */
   takeLlmJob?(): Promise<number>;
 }

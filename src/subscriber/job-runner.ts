@@ -29,6 +29,8 @@ export interface JobRunnerOptions {
   userSlots?: UserSlots;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
+  /** This subscriber's name in the job history (config.instance); absent: no history is recorded. */
+  instance?: string;
   /** Runs the job's handler. @defaultValue the handler table of handlers/index.ts */
   dispatch?: (msg: JobMessage, ctx: JobContext) => Promise<JobOutcome>;
 }
@@ -120,6 +122,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     if (stopSignal.aborted) abort(toError(stopSignal.reason));
     claim.onLost(() => abort(new Error('claim lost')));
     const started = performance.now();
+    const startedAt = Date.now();
     jobsInFlight.inc();
     let outcome = 'error';
     try {
@@ -139,6 +142,22 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         attempt: delivery.deliveryCount,
         minChars: options.minChars,
         summarizerFor: options.summarizerFor,
+        ...(options.instance === undefined
+          ? {}
+          : {
+              attemptRecord: (errorClass: string | null) => {
+                const published = msg.published_at ? Date.parse(msg.published_at) : Number.NaN;
+                return {
+                  messageId: msg.id ?? delivery.id,
+                  trigger: msg.trigger ?? null,
+                  subscriber: options.instance as string,
+                  deliveryCount: delivery.deliveryCount,
+                  queuedMs: Number.isNaN(published) ? null : Math.max(0, startedAt - published),
+                  runningMs: performance.now() - started,
+                  errorClass,
+                };
+              },
+            }),
         ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
       });
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');

@@ -65,6 +65,10 @@ export interface Keys {
    * every key answers the same; otherwise the hash tag, or the key itself when it has none.
    */
   slotGroup(key: string): string;
+  /** Hash of every live process's report (field: its instance). */
+  fleet: string;
+  /** Pub/Sub subscribers' capacity reports and the last loss (capacity-report.lua). */
+  capacity: string;
 }
 
 /** A stable 32-bit hash (FNV-1a): the same partition for a user in every process and release. */
@@ -126,6 +130,8 @@ export function keysFor(channel: string, options: KeysOptions = {}): Keys {
     partitions,
     partitionOf,
     slotGroup: (key) => (partitioned ? (hashTag(key) ?? key) : ''),
+    fleet: `${channel}:fleet`,
+    capacity: `${channel}:capacity`,
   };
 }
 

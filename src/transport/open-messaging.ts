@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createClaimStore } from './claim-store.js';
 import { connectCluster } from './cluster-connection.js';
+import { createFleet } from './fleet.js';
 import { keysFor } from './keys.js';
 import { createLimits } from './limits.js';
 import type { Messaging } from './messaging.js';
@@ -16,6 +17,9 @@ import { scriptRunner } from './scripts.js';
 import { streamsInspector } from './streams/streams-inspector.js';
 import { createStreamsTransport } from './streams/streams-transport.js';
 import { createTickLock } from './tick-lock.js';
+
+/** A process reports every FLEET_TTL_MS / 3 (see fleet-reporter.ts); three missed reports drop it. */
+export const FLEET_TTL_MS = 15_000;
 
 export async function openMessaging(config: Readonly<Config>, logger: Logger): Promise<Messaging> {
   // REDIS_CLUSTER_NODES: every connection is a cluster's (user, password and TLS from REDIS_URL).
@@ -47,6 +51,7 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
         logger,
         backlog: config.subscriber.backlog,
         maxDeliveries: config.subscriber.maxDeliveries,
+        instance: config.instance,
       });
   return {
     transport,
@@ -55,6 +60,7 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
     tickLock: createTickLock(claims),
     where: (streams ? keys.partitions.map((p) => p.stream) : cluster ? keys.partitions.map((p) => p.channel) : [keys.channel]).join(','),
     limits: createLimits(scripts, keys),
+    fleet: createFleet(scripts, keys, FLEET_TTL_MS),
     rateLimiter: (name, options) => createRedisRateLimiter({ scripts, key: keys.rateLimit(name), ...options }),
     isReady: () => transport.isReady(),
     async close() {

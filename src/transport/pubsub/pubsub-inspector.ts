@@ -5,6 +5,7 @@ import { NoDeadLettersError } from '../inspector.js';
 import { isCluster } from '../cluster-connection.js';
 import type { Keys, PartitionKeys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
+import { pubsubCapacity } from './pubsub-capacity.js';
 
 export function pubsubInspector(client: RedisConn, keys: Keys): Inspector {
   return {
@@ -26,6 +27,7 @@ export function pubsubInspector(client: RedisConn, keys: Keys): Inspector {
         deadLetters: null,
       };
     },
+    capacity: () => pubsubCapacity(client, keys),
     deadLetters() {
       throw new NoDeadLettersError(
         'no dead letters with QUEUE_TRANSPORT=pubsub: Pub/Sub keeps nothing, and a job given up is published again by the next scheduler tick',

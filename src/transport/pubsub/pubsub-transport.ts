@@ -19,7 +19,9 @@ import type { Keys } from '../keys.js';
 import { CLOSE_TIMEOUT_MS, connectRedis, closeRedis, type RedisConn } from '../redis-connection.js';
 import { settledWithin } from '../../timeout.js';
 import type { ConsumeOptions, Consumer, Delivery, DeliveryHandler, Settlement, Transport } from '../transport.js';
+import { scriptRunner } from '../scripts.js';
 import { createWorkPool } from '../work-pool.js';
+import { startCapacityHeartbeat } from './capacity-heartbeat.js';
 import { PriorityFifo } from './fifo.js';
 
 export interface PubSubTransportOptions {
@@ -34,6 +36,8 @@ export interface PubSubTransportOptions {
   backlog?: number;
   /** In-process deliveries of a transiently failing job (MAX_DELIVERIES). @defaultValue 5 */
   maxDeliveries?: number;
+  /** This subscriber's name in the fleet's capacity reports. @defaultValue a random one */
+  instance?: string;
 }
 
 export function createPubSubTransport(options: PubSubTransportOptions): Transport {
@@ -59,12 +63,30 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
       const retryTimers = new Set<NodeJS.Timeout>();
       let stopping = false;
       let shedSinceLog = 0;
+      let completed = 0;
       const pool = createWorkPool(
         handler,
         opts.concurrency,
         (err) => logger.error({ err }, 'delivery handler crashed'),
-        () => pump(),
+        () => {
+          completed++;
+          pump();
+        },
       );
+      // What this pool can take, for the scheduler's admission (issue 21).
+      const heartbeat = startCapacityHeartbeat({
+        scripts: scriptRunner(client),
+        keys,
+        instance: options.instance ?? `subscriber-${Math.random().toString(36).slice(2)}`,
+        logger,
+        sample: () => ({
+          free: pool.free(),
+          room: Math.max(0, backlogLimit - backlog.length),
+          ahead: backlog.length + pool.inFlight(),
+          slots: opts.concurrency,
+          completed,
+        }),
+      });
 
       const settle = (delivery: Delivery) => (s: Settlement) => {
         if (s.kind === 'defer' && !stopping) {
@@ -112,6 +134,7 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
 
       const shed = () => {
         messagesShed.inc();
+        heartbeat.lost();
         if (shedSinceLog++ === 0) {
           setTimeout(() => {
             logger.warn({ shed: shedSinceLog, backlog: backlogLimit }, 'subscriber backlog full; shed messages are republished by the next scheduler tick');
@@ -139,12 +162,16 @@ export function createPubSubTransport(options: PubSubTransportOptions): Transpor
       await sub.subscribe(keys.channel, listener);
       if (isCluster(sub)) await sub.sSubscribe(shardChannels, listener);
       subscribed = true;
+      await settledWithin(heartbeat.ready, CLOSE_TIMEOUT_MS);
 
       return {
         inFlight: () => pool.inFlight(),
         async stop(graceMs: number) {
           stopping = true;
           subscribed = false;
+          // Unstarted, retrying or aborted jobs are lost with this process: said at once, so the
+          // scheduler republishes them without waiting for their window.
+          await heartbeat.stop(backlog.length > 0 || retryTimers.size > 0 || pool.inFlight() > 0);
           for (const t of retryTimers) clearTimeout(t);
           if (backlog.length > 0) {
             logger.info({ dropped: backlog.length }, 'dropping unstarted Pub/Sub messages; the scheduler republishes them');

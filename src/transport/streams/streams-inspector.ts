@@ -4,6 +4,7 @@
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
 import { keysOfPartition, urgentLane, type Keys, type PartitionKeys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
+import { streamsCapacity } from './streams-capacity.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
 export interface GroupStatus {
@@ -232,6 +233,7 @@ export function streamsInspector(client: RedisConn, keys: Keys): Inspector {
         deadLetters: s.deadLetters,
       };
     },
+    capacity: (highWater: number) => streamsCapacity(client, keys, highWater),
     deadLetters: () => store,
   };
 }
