@@ -5,7 +5,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createContextValues, type ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { NodeServerRequest, NodeServerResponse } from './node-types.js';
 import { secretBoxFromSetting } from '../crypto/secret-box.js';
 import { AdminService } from '../gen/diary/v1/admin_pb.js';
@@ -17,6 +16,7 @@ import type { Runtime } from '../runtime.js';
 import { authInterceptor, clientAddressKey } from './auth.js';
 import { clientAddress, createDualServer } from './dual-protocol.js';
 import { errorInterceptor } from './error-interceptor.js';
+import { rpcAdapter } from './rpc-adapter.js';
 import { ALL_OPS_PATHS, opsRoutes, startOpsServer, type OpsServer } from './ops-routes.js';
 import type { BackoffOptions, BucketOptions } from '../transport/limits.js';
 import { setSecurityHeaders } from './security-headers.js';
@@ -135,9 +135,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       });
   };
 
-  const adapter = connectNodeAdapter({
+  const adapter = rpcAdapter({
     routes,
     fallback,
+    logger,
     readMaxBytes: READ_MAX_BYTES,
     // Unknown JSON fields are an error: a typo in a field name must not be silently dropped.
     jsonOptions: JSON_OPTIONS,

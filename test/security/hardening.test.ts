@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { addressKey } from '../../src/server/address-key.js';
 import { startApiServer } from '../../src/server/api-server.js';
@@ -87,6 +88,47 @@ describe('request hygiene', () => {
     const ok = await callRpc(api.baseUrl, rpc('SaveDiary'), Buffer.from('{"date":"2024-03-05","content":"café \uFFFD 日記"}'), token);
     assert.equal(ok.status, 200, ok.text);
     assert.match(ok.text, /café \uFFFD 日記/);
+  });
+
+  test('a binary (protobuf) body with invalid UTF-8 is invalid_argument, not internal, over Connect and gRPC, and stores nothing', async () => {
+    const before = await allRows(api.testDb.db);
+    // SaveDiaryRequest { date = 1; content = 2 } with the content's bytes not UTF-8.
+    const message = Buffer.concat([Buffer.from([0x0a, 10]), Buffer.from('2024-03-05'), Buffer.from([0x12, 3, 0xff, 0xfe, 0x80])]);
+    const connect = await fetch(`${api.baseUrl}/diary.v1.DiaryService/SaveDiary`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/proto', authorization: `Bearer ${token}` },
+      body: message,
+    });
+    const connectBody = (await connect.json()) as { code: string; message: string };
+    assert.equal(connect.status, 400, JSON.stringify(connectBody));
+    assert.equal(connectBody.code, 'invalid_argument');
+    assert.match(connectBody.message, /utf-8/i);
+
+    const session = http2Connect(api.baseUrl);
+    try {
+      const grpcStatus = await new Promise<string | undefined>((resolve, reject) => {
+        const stream = session.request({
+          ':method': 'POST',
+          ':path': '/diary.v1.DiaryService/SaveDiary',
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          authorization: `Bearer ${token}`,
+        });
+        let status: string | undefined;
+        stream.on('response', (headers) => { status = headers['grpc-status'] as string | undefined; }); // trailers-only answer
+        stream.on('trailers', (trailers) => { status = trailers['grpc-status'] as string | undefined; });
+        stream.on('error', reject);
+        stream.on('data', () => undefined);
+        stream.on('end', () => resolve(status));
+        const envelope = Buffer.alloc(5);
+        envelope.writeUInt32BE(message.byteLength, 1);
+        stream.end(Buffer.concat([envelope, message]));
+      });
+      assert.equal(grpcStatus, String(Code.InvalidArgument));
+    } finally {
+      session.close();
+    }
+    assert.equal(await allRows(api.testDb.db), before);
   });
 
   test('API answers, errors included, carry Cache-Control: no-store', async () => {
