@@ -52,7 +52,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let edits = 0;
   try {
     // Starting five processes takes seconds on a busy machine: the faults begin once they are up.
-    await fleet.waitUp(120_000);
+    await fleet.waitUp(300_000);
     await world.poison();
     log('fleet up: fault phase starts');
     const t0 = Date.now();
