@@ -98,7 +98,7 @@ export function leaseLapses(subscriberLogs: readonly LogLine[][], users: readonl
 
 /**
  * LLM calls per job version ≤ 1 + the faults that hit it while it ran: the fake's own fault answers
- * to its calls (429, 5xx, hang), the injected faults (other than edits, which make a new version)
+ * to its calls (429, 5xx, hang; an ok its client went away from before it came), the injected faults (other than edits, which make a new version)
  * overlapping the span from its first call to its last, and its lease lapses within a lease of it.
  */
 export function checkLlmCalls(
@@ -119,7 +119,7 @@ export function checkLlmCalls(
     histogram[calls.length] = (histogram[calls.length] ?? 0) + 1;
     const first = calls[0] as FakeLlmRequest;
     const last = calls.at(-1) as FakeLlmRequest;
-    const llmFaults = calls.filter((c) => c.answer !== 'ok').length;
+    const llmFaults = calls.filter((c) => c.answer !== 'ok' || c.abandoned === true).length;
     const job = k.slice(0, k.indexOf(' #'));
     const hits =
       infra.filter((f) => f.end >= first.at && f.start <= last.at).length +

@@ -58,6 +58,8 @@ export interface FakeLlmRequest {
   at: number;
   /** The type of the step that answered it (or 'rejected' by the apiKey/models checks). */
   answer?: FakeLlmStep['type'] | 'rejected';
+  /** The client went away before its answer was sent (it timed out or aborted the job). */
+  abandoned?: boolean;
 }
 
 export interface FakeLlmOptions {
@@ -203,6 +205,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
           const t = setTimeout(() => {
             timers.delete(t);
             if (!res.destroyed) answer();
+            else request.abandoned = true;
           }, delay);
           timers.add(t);
         }
