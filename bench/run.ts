@@ -23,12 +23,14 @@ import { runLlmBound } from './scenarios/llm-bound.js';
 import { runScheduler } from './scenarios/scheduler.js';
 import { runMemory } from './scenarios/memory.js';
 import { runQuality } from './scenarios/quality.js';
+import { runScale } from './scenarios/scale.js';
+import { runBudget } from './scenarios/budget.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality' },
+    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -79,6 +81,12 @@ function writeReport(final: boolean): void {
   }
   const st = med('scheduler.ratio.tick-1m-vs-10k').n > 0 ? med('scheduler.ratio.tick-1m-vs-10k') : med('scheduler.ratio.tick-100k-vs-10k');
   if (st.n > 0) headlines.push(`Scheduler tick over the largest size ÷ over 10,000 diaries (1,000 due): **${st.median.toFixed(2)}×** (min–max ${st.min.toFixed(2)}–${st.max.toFixed(2)}; goal ≤ 2× for 1,000,000)`);
+  const tpm = med('budget.tpm-share');
+  if (tpm.n > 0) {
+    const ps = med('budget.priority.pubsub');
+    const ss = med('budget.priority.streams');
+    headlines.push(`LLM_MAX_TPM kept by 3 subscribers: tokens per minute ÷ N = **${tpm.median.toFixed(3)}** (min–max ${tpm.min.toFixed(3)}–${tpm.max.toFixed(3)}; goal > 0.9 and ≤ 1.05)${ps.n > 0 ? `; a diary_saved job behind a schedule backlog stored in Pub/Sub **${ps.median.toFixed(0)} ms**` : ''}${ss.n > 0 ? `, Streams **${ss.median.toFixed(0)} ms**` : ''}`);
+  }
   const q = (id: string): string => med(`quality.${id}`).median.toFixed(2);
   if (med('quality.extractive.redundancy').n > 0) {
     headlines.push(`Summary quality, generated months (extractive; openai structured; openai plain-text fallback): redundancy **${q('extractive.redundancy')}; ${q('openai-structured.redundancy')}; ${q('openai-plain.redundancy')}** (goal 0), worst week coverage **${q('extractive.coverage-min')}; ${q('openai-structured.coverage-min')}; ${q('openai-plain.coverage-min')}** (goal ≥ 0.75), label language **${q('extractive.labels-min')}; ${q('openai-structured.labels-min')}; ${q('openai-plain.labels-min')}** (goal 1), largest budget use **${q('extractive.budget-max')}; ${q('openai-structured.budget-max')}; ${q('openai-plain.budget-max')}** (goal ≤ 1)`);
@@ -115,6 +123,8 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   scheduler: (c, n) => runScheduler(c, n),
   memory: (c, n) => runMemory(c, n),
   quality: (c, n) => runQuality(c, n),
+  scale: (c, n) => runScale(c, n),
+  budget: (c, n) => runBudget(c, n),
 };
 for (const g of groups) {
   const fn = GROUPS[g];

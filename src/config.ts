@@ -14,18 +14,24 @@ export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
-  redis: { url: string; host: string; port: number; fromUrl: boolean };
+  redis: {
+    url: string; host: string; port: number; fromUrl: boolean;
+    /** REDIS_CLUSTER_NODES: seed `host:port`s of a Redis Cluster; empty: one Redis at `url`. */
+    clusterNodes: readonly string[];
+  };
+  /** QUEUE_PARTITIONS: jobs spread over this many partitions by user. */
+  queuePartitions: number;
   databaseUrl: string | undefined;
   dataDir: string;
   channel: string;
   transport: TransportKind;
   /** `explicit`: an interval variable was set (`all` ticks faster for the demo otherwise). */
-  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean };
+  scheduler: { dailyIntervalMs: number; monthlyIntervalMs: number; explicit: boolean; maxPerUser: number };
   subscriber: { maxConcurrentJobs: number; backlog: number; jobTimeoutMs: number; jobLeaseMs: number; maxDeliveries: number };
   summaryMinChars: number;
   defaultTimezone: string;
   llm: {
-    provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; timeoutMs: number; maxRetries: number;
+    provider: LlmProvider; baseUrl: string | undefined; apiKey: string | undefined; model: string | undefined; maxRpm: number | undefined; maxTpm: number | undefined; timeoutMs: number; maxRetries: number;
     /** LLM_ALLOWED_HOSTS: `host` or `host:port` a user's own base URL may reach although not public. */
     allowedHosts: readonly string[];
     /** LLM_ALLOWED_MODELS: what a user may choose on the system endpoint, besides LLM_MODEL. */
@@ -33,6 +39,10 @@ export interface Config {
   };
   /** USER_MAX_JOBS_PER_HOUR. */
   userMaxJobsPerHour: number;
+  /** JOB_HISTORY_RETENTION: how long job attempts are kept (pruned by the scheduler). */
+  jobHistoryRetentionMs: number;
+  /** USER_MAX_CONCURRENT_JOBS: one user's jobs running at once, fleet-wide. */
+  userMaxConcurrentJobs: number;
   secretKey: string | undefined;
   jwtSecret: string | undefined;
   registerKey: string | undefined;
@@ -98,6 +108,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     if (!validHost(host)) r.fail('REDIS_HOST', host, 'a host name or IP address such as 127.0.0.1, redis or ::1');
     port = r.int('REDIS_PORT', 6379, 1, 65535);
   }
+  const clusterNodes = r.list('REDIS_CLUSTER_NODES');
+  for (const n of clusterNodes) {
+    const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(n);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535 || !validHost((m[1] as string).replace(/^\[(.*)\]$/, '$1'))) {
+      r.fail('REDIS_CLUSTER_NODES', n, 'comma-separated host:port seed nodes such as 10.0.0.1:6379,10.0.0.2:6379');
+    }
+  }
   const interval = r.duration('SCHEDULER_INTERVAL', '5m', 1000);
   const jobLeaseMs = r.duration('JOB_LEASE', '30s', 1000);
   const tz = r.string('DEFAULT_TIMEZONE', 'Asia/Tokyo');
@@ -130,7 +147,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       host,
       port,
       fromUrl: redisUrl !== undefined,
+      clusterNodes,
     },
+    queuePartitions: r.int('QUEUE_PARTITIONS', 1, 1, 1024),
     databaseUrl: r.url('DATABASE_URL', ['postgres:', 'postgresql:'], parsePostgresUrl),
     dataDir: r.string('DATA_DIR', './data'),
     channel,
@@ -139,6 +158,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       dailyIntervalMs: r.raw('SCHEDULER_DAILY_INTERVAL') ? r.duration('SCHEDULER_DAILY_INTERVAL', '5m', 1000) : interval,
       monthlyIntervalMs: r.raw('SCHEDULER_MONTHLY_INTERVAL') ? r.duration('SCHEDULER_MONTHLY_INTERVAL', '5m', 1000) : interval,
       explicit: ['SCHEDULER_INTERVAL', 'SCHEDULER_DAILY_INTERVAL', 'SCHEDULER_MONTHLY_INTERVAL'].some((n) => r.raw(n) !== undefined),
+      maxPerUser: r.int('SCHEDULER_MAX_PER_USER', 100, 1, 1_000_000),
     },
     subscriber: {
       maxConcurrentJobs: r.int('SUBSCRIBER_MAX_CONCURRENT_JOBS', 10, 1, 10_000),
@@ -155,12 +175,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       apiKey: r.raw('LLM_API_KEY'),
       model: llmModel,
       maxRpm: r.optionalInt('LLM_MAX_RPM', 1, 1_000_000),
+      maxTpm: r.optionalInt('LLM_MAX_TPM', 1, 1_000_000_000),
       timeoutMs: r.duration('LLM_TIMEOUT', '60s', 100),
       maxRetries: r.int('LLM_MAX_RETRIES', 4, 0, 20),
       allowedHosts,
       allowedModels,
     },
+    jobHistoryRetentionMs: r.retention('JOB_HISTORY_RETENTION', '14d', 60_000, 3650),
     userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
+    userMaxConcurrentJobs: r.int('USER_MAX_CONCURRENT_JOBS', 2, 1, 1000),
     secretKey,
     jwtSecret,
     registerKey: r.raw('REGISTER_KEY'),
@@ -185,6 +208,8 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'REDIS_HOST', default: '127.0.0.1', meaning: 'Redis host (as the ADR names it)' },
   { name: 'REDIS_PORT', default: '6379', meaning: 'Redis port' },
   { name: 'REDIS_URL', default: '—', meaning: 'overrides host/port; rediss:// for TLS; user:password@ for ACL' },
+  { name: 'REDIS_CLUSTER_NODES', default: '—', meaning: 'comma-separated host:port seed nodes of a Redis Cluster; when set every process uses the cluster (user, password and TLS from REDIS_URL)' },
+  { name: 'QUEUE_PARTITIONS', default: '1', meaning: 'jobs are spread over this many partitions by a stable hash of user_id; each partition’s keys share one hash tag (one slot), so partitions spread over the cluster’s masters' },
   { name: 'DATABASE_URL', default: '—', meaning: 'PostgreSQL; unset: embedded PGlite under DATA_DIR' },
   { name: 'DATA_DIR', default: './data', meaning: 'embedded DB and, with `all`, a Redis started for you' },
   { name: 'DIARY_CHANNEL', default: 'diary_events', meaning: 'channel (and stream-name prefix)' },
@@ -192,6 +217,7 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'SCHEDULER_INTERVAL', default: '5m', meaning: 'every job’s interval' },
   { name: 'SCHEDULER_DAILY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'daily job interval' },
   { name: 'SCHEDULER_MONTHLY_INTERVAL', default: '= SCHEDULER_INTERVAL', meaning: 'monthly job interval' },
+  { name: 'SCHEDULER_MAX_PER_USER', default: '100', meaning: 'targets of one user published per tick, interleaved across users, so one user’s long backlog never starves the others' },
   { name: 'SUBSCRIBER_MAX_CONCURRENT_JOBS', default: '10', meaning: 'jobs in flight per subscriber' },
   { name: 'SUBSCRIBER_BACKLOG', default: '10000', meaning: 'pubsub: messages a subscriber buffers beyond its slots; more are shed (counted) and republished by the next tick' },
   { name: 'JOB_TIMEOUT', default: '10m', meaning: 'hard limit for one job' },
@@ -206,9 +232,12 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_TIMEOUT', default: '60s', meaning: 'one LLM request' },
   { name: 'LLM_MAX_RETRIES', default: '4', meaning: 'retries of one LLM call on 429, 5xx and network errors (with backoff) before the job itself is retried' },
   { name: 'LLM_MAX_RPM', default: '—', meaning: 'LLM requests per minute shared by all subscribers' },
+  { name: 'LLM_MAX_TPM', default: '—', meaning: 'LLM tokens per minute shared by all subscribers: a call reserves its estimate (prompt plus 1024 for the answer) before it starts, and the reservation is corrected with the usage the provider reports' },
   { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
   { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
+  { name: 'JOB_HISTORY_RETENTION', default: '14d', meaning: 'how long every job attempt (trigger, subscriber, times, outcome, error class, tokens) is kept; the scheduler prunes older ones in batches' },
   { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
+  { name: 'USER_MAX_CONCURRENT_JOBS', default: '2', meaning: 'jobs of one user running at once, across all subscribers (in Redis); a job over it waits in its subscriber’s queue, never counted as a failure' },
   { name: 'SECRET_KEY', default: '—', meaning: 'encrypts users’ LLM keys at rest (≥ 32 chars); storing a key without it is refused' },
   { name: 'JWT_SECRET', default: '—', meaning: 'server: verifies bearer tokens (≥ 32 chars; `all` makes one up if unset)' },
   { name: 'REGISTER_KEY', default: '—', meaning: 'server: when set, sign-ups must know it' },

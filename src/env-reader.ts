@@ -64,6 +64,20 @@ export class Reader {
     return ms;
   }
 
+  /**
+   * A retention: a duration as above or whole days (`14d`). It arms no timer, so it may exceed
+   * MAX_DURATION_MS; `d` is accepted here only, not by other durations.
+   */
+  retention(name: string, fallback: string, minMs: number, maxDays: number): number {
+    const v = this.raw(name) ?? fallback;
+    const days = /^(\d+)d$/.exec(v.trim());
+    const ms = days ? Number(days[1]) * 86_400_000 : parseDuration(v);
+    if (ms === undefined || ms < minMs || ms > maxDays * 86_400_000) {
+      this.fail(name, v, `a duration like 14d, 36h or 90m, from ${minMs}ms to ${maxDays}d`);
+    }
+    return ms;
+  }
+
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
     const v = this.raw(name);
     if (v === undefined) return fallback;

@@ -179,3 +179,8 @@ export function jobFields(message: JobMessage): Record<string, string | number |
         attempt: message.attempt,
       };
 }
+
+/** Jobs a user is waiting for (diary_saved, manual) go before schedule jobs waiting beside them. */
+export function isUserTriggered(message: Pick<JobMessage, 'trigger'>): boolean {
+  return message.trigger === 'diary_saved' || message.trigger === 'manual';
+}

@@ -97,6 +97,18 @@ export const schedulerTargets = new Gauge({
   labelNames: ['job'] as const,
   registers: r,
 });
+export const schedulerLastTick = new Gauge({
+  name: 'diary_scheduler_last_tick_timestamp_seconds',
+  help: 'When each scheduled job last ticked successfully in this process (its start time until the first tick); the fleet\'s latest is the max over schedulers.',
+  labelNames: ['job'] as const,
+  registers: r,
+});
+export const schedulerInterval = new Gauge({
+  name: 'diary_scheduler_interval_seconds',
+  help: 'The interval of each scheduled job (SCHEDULER_INTERVAL and its overrides), for the no-tick alert.',
+  labelNames: ['job'] as const,
+  registers: r,
+});
 export const streamLength = new Gauge({ name: 'diary_stream_length', help: 'Entries in the job stream.', registers: r });
 export const streamPending = new Gauge({ name: 'diary_stream_pending', help: 'Entries delivered but not acknowledged.', registers: r });
 export const streamOldestPending = new Gauge({

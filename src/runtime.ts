@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { secretBoxFromSetting } from './crypto/secret-box.js';
 import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import type { JobLlmSettings } from './db/summaries.js';
+import type { UserLlmSettings } from './db/users.js';
 import { EgressPolicy, type Resolver } from './egress/egress-policy.js';
 import type { Logger } from './logger.js';
 import type { ReadinessCheck } from './server/ops-routes.js';
@@ -12,6 +12,7 @@ import { resolveUserSummarizer, userEgress, type SystemLlmOptions } from './summ
 import type { Summarizer } from './summarizer/summarizer.js';
 import type { JobBudget, JobBudgetOptions } from './transport/limits.js';
 import type { Messaging } from './transport/messaging.js';
+import type { UserSlots } from './transport/user-slots.js';
 import { openMessaging } from './transport/open-messaging.js';
 
 export interface Runtime {
@@ -21,11 +22,13 @@ export interface Runtime {
   /** Everything of Redis: transport, inspector, claims, tick lock, fleet-wide limits. */
   messaging: Messaging;
   /** The summarizer for a user's LLM settings over the system default. */
-  summarizerFor(settings: JobLlmSettings): Summarizer;
+  summarizerFor(settings: UserLlmSettings): Summarizer;
   /** Where users' own LLM base URLs may point (LLM_ALLOWED_HOSTS). */
   egress: EgressPolicy;
   /** USER_MAX_JOBS_PER_HOUR. */
   jobBudget: JobBudget;
+  /** USER_MAX_CONCURRENT_JOBS, held across the fleet. */
+  userSlots: UserSlots;
   /** Redis and database reachability, for /readyz. */
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -72,6 +75,8 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     timeoutMs: config.llm.timeoutMs,
     maxRetries: config.llm.maxRetries,
     logger,
+    // Always: besides LLM_MAX_TPM it carries the provider's pauses to every subscriber.
+    tokenGate: messaging.limits.llmTokens({ ...(config.llm.maxTpm ? { tokensPerMinute: config.llm.maxTpm } : {}), logger }),
     ...(config.llm.maxRpm ? { rateLimiter: messaging.rateLimiter('llm-rate', { perMinute: config.llm.maxRpm }) } : {}),
   };
   const box = secretBoxFromSetting(config.secretKey);
@@ -84,6 +89,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
     summarizerFor: (settings) => resolveUserSummarizer(system, settings, box),
     egress,
     jobBudget: messaging.limits.jobBudget({ limit: config.userMaxJobsPerHour, ...options.jobBudget }),
+    userSlots: messaging.limits.userSlots({ limit: config.userMaxConcurrentJobs, leaseMs: config.subscriber.jobLeaseMs, logger }),
     readiness: [
       { name: 'redis', check: () => messaging.isReady() },
       {

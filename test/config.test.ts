@@ -163,13 +163,13 @@ describe('parseDuration', () => {
 describe('duration settings', () => {
   it('SCHEDULER_INTERVAL sets both jobs; SCHEDULER_DAILY_INTERVAL / SCHEDULER_MONTHLY_INTERVAL override each', () => {
     const both = loadConfig({ SCHEDULER_INTERVAL: '1m' });
-    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000, explicit: true });
+    assert.deepEqual(both.scheduler, { dailyIntervalMs: 60_000, monthlyIntervalMs: 60_000, explicit: true, maxPerUser: 100 });
     const daily = loadConfig({ SCHEDULER_INTERVAL: '1m', SCHEDULER_DAILY_INTERVAL: '30s' });
-    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000, explicit: true });
+    assert.deepEqual(daily.scheduler, { dailyIntervalMs: 30_000, monthlyIntervalMs: 60_000, explicit: true, maxPerUser: 100 });
     const monthly = loadConfig({ SCHEDULER_MONTHLY_INTERVAL: '1h' });
-    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000, explicit: true });
+    assert.deepEqual(monthly.scheduler, { dailyIntervalMs: 300_000, monthlyIntervalMs: 3_600_000, explicit: true, maxPerUser: 100 });
     const each = loadConfig({ SCHEDULER_INTERVAL: '2h', SCHEDULER_DAILY_INTERVAL: '10s', SCHEDULER_MONTHLY_INTERVAL: '1h30m' });
-    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000, explicit: true });
+    assert.deepEqual(each.scheduler, { dailyIntervalMs: 10_000, monthlyIntervalMs: 5_400_000, explicit: true, maxPerUser: 100 });
   });
 
   it('JOB_TIMEOUT, JOB_LEASE and LLM_TIMEOUT take durations', () => {
@@ -199,9 +199,17 @@ describe('duration settings', () => {
 // ---- Redis and database URLs ------------------------------------------------------------------
 
 describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
+  it('REDIS_CLUSTER_NODES and QUEUE_PARTITIONS are read as seeds and a count', () => {
+    const c = loadConfig({ REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, [::1]:7001 ,redis-2:7002', QUEUE_PARTITIONS: '64' });
+    assert.deepEqual(c.redis.clusterNodes, ['10.0.0.1:7000', '[::1]:7001', 'redis-2:7002']);
+    assert.equal(c.queuePartitions, 64);
+    assert.deepEqual(loadConfig({}).redis.clusterNodes, []);
+    assert.equal(loadConfig({}).queuePartitions, 1);
+  });
+
   it('REDIS_HOST and REDIS_PORT build the URL', () => {
     const c = loadConfig({ REDIS_HOST: 'redis.internal', REDIS_PORT: '6380' });
-    assert.deepEqual({ ...c.redis }, { url: 'redis://redis.internal:6380', host: 'redis.internal', port: 6380, fromUrl: false });
+    assert.deepEqual({ ...c.redis }, { url: 'redis://redis.internal:6380', host: 'redis.internal', port: 6380, fromUrl: false, clusterNodes: [] });
     assert.equal(loadConfig({ REDIS_HOST: '::1' }).redis.url, 'redis://[::1]:6379');
     assert.equal(loadConfig({ REDIS_HOST: '[::1]' }).redis.url, 'redis://[::1]:6379');
     assert.equal(loadConfig({ REDIS_HOST: '10.0.0.7' }).redis.url, 'redis://10.0.0.7:6379');
@@ -246,7 +254,7 @@ describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
 describe('LLM settings', () => {
   it('openai with a base URL and a model', () => {
     const c = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'sk-test', LLM_MAX_RPM: '60' });
-    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
+    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, maxTpm: undefined, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
   });
 
   it('openai without LLM_BASE_URL, or without LLM_MODEL, is refused with a line saying what it needs', () => {
@@ -269,6 +277,8 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   REDIS_HOST: { env: { REDIS_HOST: 'bad host/name' }, accepts: /host name or IP/ },
   REDIS_PORT: { env: { REDIS_PORT: '70000' }, accepts: /1 to 65535/ },
   REDIS_URL: { env: { REDIS_URL: 'http://x' }, accepts: /redis:\/\/.*rediss:\/\// },
+  REDIS_CLUSTER_NODES: { env: { REDIS_CLUSTER_NODES: '10.0.0.1:6379,10.0.0.2' }, accepts: /host:port seed nodes/ },
+  QUEUE_PARTITIONS: { env: { QUEUE_PARTITIONS: '0' }, accepts: /integer from 1 to 1024/ },
   DATABASE_URL: { env: { DATABASE_URL: 'mysql://app:Hunter2Hunter2@db/diary' }, accepts: /postgres:\/\/.*postgresql:\/\// },
   DIARY_CHANNEL: { env: { DIARY_CHANNEL: 'diary events' }, accepts: /letters, digits/ },
   QUEUE_TRANSPORT: { env: { QUEUE_TRANSPORT: 'kafka' }, accepts: /pubsub.*streams/ },
@@ -287,6 +297,7 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_MODEL: { env: { LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }, accepts: /LLM_MODEL/ },
   LLM_TIMEOUT: { env: { LLM_TIMEOUT: '1 minute' }, accepts: /duration/ },
   LLM_MAX_RPM: { env: { LLM_MAX_RPM: '0' }, accepts: /integer from 1/ },
+  LLM_MAX_TPM: { env: { LLM_MAX_TPM: '0' }, accepts: /integer from 1/ },
   LLM_MAX_RETRIES: { env: { LLM_MAX_RETRIES: '-1' }, accepts: /integer from 0 to 20/ },
   SECRET_KEY: { env: { SECRET_KEY: 'tooShortSecret' }, accepts: /at least 32 characters/ },
   JWT_SECRET: { env: { JWT_SECRET: 'tooShortJwt' }, accepts: /at least 32 characters/ },
@@ -297,7 +308,10 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   LLM_ALLOWED_HOSTS: { env: { LLM_ALLOWED_HOSTS: 'localhost:11434, http://ollama/v1' }, accepts: /host or host:port/ },
   LLM_ALLOWED_MODELS: { env: { LLM_ALLOWED_MODELS: 'gpt-4o,bad\u0007model' }, accepts: /model names/ },
   USER_MAX_JOBS_PER_HOUR: { env: { USER_MAX_JOBS_PER_HOUR: '0' }, accepts: /integer from 1/ },
+  SCHEDULER_MAX_PER_USER: { env: { SCHEDULER_MAX_PER_USER: '0' }, accepts: /integer from 1/ },
+  USER_MAX_CONCURRENT_JOBS: { env: { USER_MAX_CONCURRENT_JOBS: '0' }, accepts: /integer from 1/ },
   HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
+  JOB_HISTORY_RETENTION: { env: { JOB_HISTORY_RETENTION: '2w' }, accepts: /14d/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
 const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
@@ -312,19 +326,28 @@ describe('egress, budget and listening settings', () => {
       LLM_ALLOWED_HOSTS: ' localhost:11434 , ollama ',
       LLM_ALLOWED_MODELS: 'gpt-4o-mini,gpt-4o',
       USER_MAX_JOBS_PER_HOUR: '30',
+      USER_MAX_CONCURRENT_JOBS: '3',
+      LLM_MAX_TPM: '90000',
       HOST: '[::1]',
       METRICS_PORT: '9464',
     });
     assert.deepEqual([...c.llm.allowedHosts], ['localhost:11434', 'ollama']);
     assert.deepEqual([...c.llm.allowedModels], ['gpt-4o-mini', 'gpt-4o']);
     assert.equal(c.userMaxJobsPerHour, 30);
+    assert.equal(c.userMaxConcurrentJobs, 3);
+    assert.equal(c.llm.maxTpm, 90_000);
     assert.equal(c.host, '::1');
     assert.equal(c.serverMetricsPort, 9464);
     const d = loadConfig({});
     assert.equal(d.userMaxJobsPerHour, 120);
+    assert.equal(d.userMaxConcurrentJobs, 2);
+    assert.equal(d.llm.maxTpm, undefined);
     assert.equal(d.host, undefined);
     assert.equal(d.serverMetricsPort, undefined);
     assert.equal(d.metricsPort, 9464);
+    assert.equal(d.jobHistoryRetentionMs, 14 * 86_400_000);
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '90d' }).jobHistoryRetentionMs, 90 * 86_400_000, 'longer than a timer can hold');
+    assert.equal(loadConfig({ JOB_HISTORY_RETENTION: '36h' }).jobHistoryRetentionMs, 36 * 3_600_000);
   });
 });
 

@@ -15,7 +15,11 @@ async function backendCpu(pool: pg.Pool): Promise<Map<number, number>> {
 }
 
 const LATENCY_MS = 200;
-/** Diaries per user in the LLM-bound jobs (BENCH_LLM_DAYS to change). */
+/**
+ * Diaries per user in the LLM-bound jobs (BENCH_LLM_DAYS to change). USER_MAX_CONCURRENT_JOBS is
+ * set to it, so the per-user limit does not shape this measure of the pipeline (the budget group
+ * measures the limits).
+ */
 const DAYS = Number(process.env.BENCH_LLM_DAYS ?? 10);
 
 function specs(kind: 'pubsub' | 'streams', c: number) {
@@ -49,7 +53,7 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
         try {
           const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
           const warm = await seedDiaries(db.pool, Math.ceil(c / DAYS), DAYS);
-          const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: k, llmUrl: llm.url, concurrency: c }));
+          const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: k, llmUrl: llm.url, concurrency: c, extra: { USER_MAX_CONCURRENT_JOBS: String(DAYS) } }));
           const pub = await publisher(redis.url, k);
           try {
             // Warm-up, untimed: one wave of jobs opens the pool's database connections and the

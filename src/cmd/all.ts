@@ -14,6 +14,7 @@ import { onShutdown, SHUTDOWN_GRACE_MS } from './lifecycle.js';
 import { buildScheduler } from './scheduler.js';
 import { startServerRole } from './server.js';
 import { startSubscriber } from './subscriber.js';
+import { reportToFleet } from './report-to-fleet.js';
 
 /** The demo ticks every 30 s unless an interval is set, so monthly summaries follow the daily ones within a minute. */
 const DEMO_INTERVAL_MS = 30_000;
@@ -26,7 +27,7 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
     ? chosen.config
     : Object.freeze({
         ...chosen.config,
-        scheduler: Object.freeze({ dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
+        scheduler: Object.freeze({ ...chosen.config.scheduler, dailyIntervalMs: DEMO_INTERVAL_MS, monthlyIntervalMs: DEMO_INTERVAL_MS, explicit: false }),
       });
   const shutdown = onShutdown(logger);
   shutdown.defer(async () => embedded?.stop());
@@ -46,6 +47,8 @@ export async function runAll(baseConfig: Readonly<Config>, logger: Logger): Prom
   const scheduler = buildScheduler(rt, logger.child({ role: 'scheduler' }));
   scheduler.start();
   shutdown.defer(() => scheduler.stop());
+  const fleet = await reportToFleet(rt, ['scheduler', 'subscriber', 'server'], logger);
+  shutdown.defer(() => fleet.stop());
 
   const shownHost = server.host === '0.0.0.0' || server.host === '::' ? '127.0.0.1' : server.host;
   const base = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${server.port}`;

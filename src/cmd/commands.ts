@@ -13,6 +13,7 @@ import { startOpsServer } from '../server/ops-routes.js';
 import { buildScheduler } from './scheduler.js';
 import { startServerRole } from './server.js';
 import { printStatus } from './status.js';
+import { reportToFleet } from './report-to-fleet.js';
 import { UsageError } from '../errors/usage-error.js';
 import { startSubscriber } from './subscriber.js';
 import { runToken } from './token.js';
@@ -46,6 +47,8 @@ async function runScheduler(config: Readonly<Config>, logger: Logger): Promise<n
   const scheduler = buildScheduler(rt, logger);
   scheduler.start();
   shutdown.defer(() => scheduler.stop());
+  const fleet = await reportToFleet(rt, ['scheduler'], logger);
+  shutdown.defer(() => fleet.stop());
   logger.info({ metrics_port: ops.port, ...config.scheduler }, 'scheduler running');
   return -1;
 }
@@ -101,6 +104,8 @@ export const COMMANDS: readonly Command[] = [
       logger.info({ metrics_port: ops.port }, 'metrics listening');
       const sub = await startSubscriber(rt, logger);
       shutdown.defer(() => sub.stop(SHUTDOWN_GRACE_MS));
+      const fleet = await reportToFleet(rt, ['subscriber'], logger);
+      shutdown.defer(() => fleet.stop());
       return -1;
     },
   },
@@ -114,6 +119,8 @@ export const COMMANDS: readonly Command[] = [
       shutdown.defer(() => rt.close());
       const server = await startServerRole(rt, logger, config.port);
       shutdown.defer(() => server.close());
+      const fleet = await reportToFleet(rt, ['server'], logger);
+      shutdown.defer(() => fleet.stop());
       return -1;
     },
   },

@@ -1,7 +1,9 @@
-// `diary-events scheduler [--once]`: the daily and monthly jobs every interval.
+// `diary-events scheduler [--once]`: the daily and monthly jobs, and the job history's prune, every interval.
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime.js';
+import { createFleet } from '../scheduler/admission.js';
 import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
+import { pruneHistoryJob } from '../scheduler/prune-history-job.js';
 import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
 
 export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
@@ -11,10 +13,13 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
     jobs: [
       dailySummaryJob({ ...common, intervalMs: config.scheduler.dailyIntervalMs }),
       monthlySummaryJob({ ...common, intervalMs: config.scheduler.monthlyIntervalMs }),
+      pruneHistoryJob({ retentionMs: config.jobHistoryRetentionMs, intervalMs: config.scheduler.dailyIntervalMs }),
     ],
     db: rt.db,
     logger,
     publish: (m) => rt.messaging.transport.publish(m),
     lock: rt.messaging.tickLock,
+    fleet: createFleet({ inspector: rt.messaging.inspector }),
+    maxPerUser: config.scheduler.maxPerUser,
   });
 }

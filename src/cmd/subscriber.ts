@@ -21,6 +21,8 @@ export async function startSubscriber(rt: Runtime, logger: Logger): Promise<Subs
     minChars: config.summaryMinChars,
     summarizerFor: (settings) => rt.summarizerFor(settings),
     jobBudget: rt.jobBudget,
+    instance: config.instance,
+    userSlots: rt.userSlots,
   });
   const consumer = await rt.messaging.transport.consume(runner, {
     concurrency: config.subscriber.maxConcurrentJobs,

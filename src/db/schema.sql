@@ -149,6 +149,22 @@ END $$;
 
 
 --
+-- Name: diary_summary_days_clear_announcement(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.diary_summary_days_clear_announcement() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NEW.status <> 'processing' THEN
+    UPDATE diaries SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
+     WHERE user_id = NEW.user_id AND date = NEW.date AND announced_at IS NOT NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+
+
+--
 -- Name: diary_summary_is_current(text, timestamp with time zone, bigint, timestamp with time zone, bigint, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -185,6 +201,22 @@ END $$;
 
 
 --
+-- Name: diary_summary_months_clear_announcement(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.diary_summary_months_clear_announcement() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF NEW.status <> 'processing' THEN
+    UPDATE diary_months SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
+     WHERE user_id = NEW.user_id AND year = NEW.year AND month = NEW.month AND announced_at IS NOT NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+
+
+--
 -- Name: diary_summary_write_settles(text, text, text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -208,6 +240,19 @@ BEGIN
   RETURN true;
 EXCEPTION WHEN others THEN
   RETURN false;
+END $$;
+
+
+--
+-- Name: job_attempts_forget_user(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.job_attempts_forget_user() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  DELETE FROM job_attempts WHERE user_id = OLD.id;
+  RETURN OLD;
 END $$;
 
 
@@ -264,7 +309,10 @@ CREATE TABLE public.diaries (
     version integer DEFAULT 1 NOT NULL,
     needs_daily_summary boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    announced_at timestamp with time zone,
+    announced_via text,
+    reannounce_at timestamp with time zone
 );
 
 
@@ -278,7 +326,10 @@ CREATE TABLE public.diary_months (
     month integer NOT NULL,
     inputs_updated_at timestamp with time zone DEFAULT '-infinity'::timestamp with time zone NOT NULL,
     inputs_version bigint DEFAULT 0 NOT NULL,
-    needs_monthly_summary boolean DEFAULT true NOT NULL
+    needs_monthly_summary boolean DEFAULT true NOT NULL,
+    announced_at timestamp with time zone,
+    announced_via text,
+    reannounce_at timestamp with time zone
 )
 WITH (fillfactor='70');
 
@@ -326,6 +377,45 @@ CREATE TABLE public.diary_summary_months (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT diary_summary_months_month_check CHECK (((month >= 1) AND (month <= 12))),
     CONSTRAINT diary_summary_months_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
+);
+
+
+--
+-- Name: job_attempts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.job_attempts (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    user_id uuid NOT NULL,
+    period text NOT NULL,
+    message_id text,
+    trigger text,
+    subscriber text,
+    delivery_count integer NOT NULL,
+    queued_ms bigint,
+    running_ms bigint NOT NULL,
+    outcome text NOT NULL,
+    error_class text,
+    error text,
+    input_tokens integer,
+    output_tokens integer,
+    finished_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_attempts_kind_check CHECK ((kind = ANY (ARRAY['daily'::text, 'monthly'::text])))
+);
+
+
+--
+-- Name: job_attempts_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.job_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.job_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 
@@ -447,6 +537,14 @@ ALTER TABLE ONLY public.diary_summary_months
 
 
 --
+-- Name: job_attempts job_attempts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.job_attempts
+    ADD CONSTRAINT job_attempts_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: scheduler_ticks scheduler_ticks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -487,6 +585,13 @@ ALTER TABLE ONLY public.users
 
 
 --
+-- Name: diaries_announced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_announced_idx ON public.diaries USING btree (announced_via, announced_at) WHERE (needs_daily_summary AND (announced_at IS NOT NULL));
+
+
+--
 -- Name: diaries_daily_due_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -501,10 +606,45 @@ CREATE INDEX diaries_pending_by_user_idx ON public.diaries USING btree (user_id,
 
 
 --
+-- Name: diaries_reannounce_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_reannounce_idx ON public.diaries USING btree (reannounce_at) WHERE (needs_daily_summary AND (announced_at IS NOT NULL));
+
+
+--
+-- Name: diaries_unannounced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diaries_unannounced_idx ON public.diaries USING btree (date, user_id) INCLUDE (content_chars) WHERE (needs_daily_summary AND (announced_at IS NULL));
+
+
+--
+-- Name: diary_months_announced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_announced_idx ON public.diary_months USING btree (announced_via, announced_at) WHERE (needs_monthly_summary AND (announced_at IS NOT NULL));
+
+
+--
 -- Name: diary_months_due_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX diary_months_due_idx ON public.diary_months USING btree (year, month, user_id) WHERE needs_monthly_summary;
+
+
+--
+-- Name: diary_months_reannounce_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_reannounce_idx ON public.diary_months USING btree (reannounce_at) WHERE (needs_monthly_summary AND (announced_at IS NOT NULL));
+
+
+--
+-- Name: diary_months_unannounced_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX diary_months_unannounced_idx ON public.diary_months USING btree (year, month, user_id) WHERE (needs_monthly_summary AND (announced_at IS NULL));
 
 
 --
@@ -519,6 +659,20 @@ CREATE INDEX diary_summary_days_updated_idx ON public.diary_summary_days USING b
 --
 
 CREATE INDEX diary_summary_months_updated_idx ON public.diary_summary_months USING btree (updated_at);
+
+
+--
+-- Name: job_attempts_finished; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_attempts_finished ON public.job_attempts USING btree (finished_at);
+
+
+--
+-- Name: job_attempts_job; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX job_attempts_job ON public.job_attempts USING btree (user_id, kind, period, finished_at);
 
 
 --
@@ -550,10 +704,24 @@ CREATE TRIGGER diary_summary_days_after_write AFTER INSERT OR DELETE OR UPDATE O
 
 
 --
+-- Name: diary_summary_days diary_summary_days_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_days_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_days FOR EACH ROW EXECUTE FUNCTION public.diary_summary_days_clear_announcement();
+
+
+--
 -- Name: diary_summary_months diary_summary_months_after_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER diary_summary_months_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
 
 
 --
@@ -568,6 +736,13 @@ CREATE TRIGGER user_llms_after_write AFTER INSERT OR UPDATE ON public.user_llms 
 --
 
 CREATE TRIGGER user_llms_before_update BEFORE UPDATE ON public.user_llms FOR EACH ROW EXECUTE FUNCTION public.user_llms_before_update();
+
+
+--
+-- Name: users users_forget_job_attempts; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_forget_job_attempts AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION public.job_attempts_forget_user();
 
 
 --

@@ -8,6 +8,8 @@
 // result and indexes); this module runs them with typed arguments and rows.
 import { coalesce } from '../coalesce.js';
 import type { Queryable } from './db.js';
+import type { AttemptRecord } from './job-history.js';
+import type { UserLlmSettings } from './users.js';
 import { MARK_MONTHLY_PROCESSING } from './sql/mark-monthly-processing.js';
 import { READ_DAILY_INPUT } from './sql/read-daily-input.js';
 import { READ_MONTHLY_INPUT } from './sql/read-monthly-input.js';
@@ -43,6 +45,8 @@ export interface MonthlyInput {
 
 export interface SummaryOutcome {
   status: SummaryStatus;
+  /** The attempt to record beside the outcome; absent: none (a give-up records the row only). */
+  attempt?: AttemptRecord;
   summary?: string;
   model?: string;
   error?: string | null;
@@ -50,18 +54,10 @@ export interface SummaryOutcome {
   outputTokens?: number | null;
 }
 
-/** The user's LLM settings as a job needs them; every field null means the system defaults. */
-export interface JobLlmSettings {
-  provider: string | null;
-  model: string | null;
-  baseUrl: string | null;
-  apiKeyEncrypted: string | null;
-}
-
 /** A job that has work to do: its input, and the settings of the user it belongs to. */
 export interface StartedJob<I> {
   input: I;
-  llm: JobLlmSettings;
+  llm: UserLlmSettings;
 }
 
 /** The user's settings columns of START_DAILY_JOB and MARK_MONTHLY_PROCESSING. */
@@ -72,7 +68,7 @@ interface LlmColumns {
   llm_api_key_encrypted: string | null;
 }
 
-function llmSettings(r: LlmColumns): JobLlmSettings {
+function llmSettings(r: LlmColumns): UserLlmSettings {
   return { provider: r.llm_provider, model: r.llm_model, baseUrl: r.llm_base_url, apiKeyEncrypted: r.llm_api_key_encrypted };
 }
 
@@ -153,7 +149,7 @@ export async function readMonthlyInput(
  * Marks a month's summary `processing` and returns the user's LLM settings, in one round trip.
  * Undefined when the month no longer exists.
  */
-export async function markMonthlyProcessing(db: Queryable, userId: string, year: number, month: number): Promise<JobLlmSettings | undefined> {
+export async function markMonthlyProcessing(db: Queryable, userId: string, year: number, month: number): Promise<UserLlmSettings | undefined> {
   const [row] = await db.query<LlmColumns>(MARK_MONTHLY_PROCESSING, [userId, year, month], PREPARED);
   return row && llmSettings(row);
 }
@@ -206,6 +202,13 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
       rows.map((r) => (r.outcome.error == null ? null : pgText(r.outcome.error))),
       rows.map((r) => r.outcome.inputTokens ?? null),
       rows.map((r) => r.outcome.outputTokens ?? null),
+      rows.map((r) => r.outcome.attempt?.messageId ?? null),
+      rows.map((r) => r.outcome.attempt?.trigger ?? null),
+      rows.map((r) => r.outcome.attempt?.subscriber ?? null),
+      rows.map((r) => r.outcome.attempt?.deliveryCount ?? null),
+      rows.map((r) => (r.outcome.attempt?.queuedMs == null ? null : Math.max(0, Math.round(r.outcome.attempt.queuedMs)))),
+      rows.map((r) => (r.outcome.attempt ? Math.max(0, Math.round(r.outcome.attempt.runningMs)) : null)),
+      rows.map((r) => r.outcome.attempt?.errorClass ?? null),
     ],
     PREPARED,
   );

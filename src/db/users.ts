@@ -8,6 +8,14 @@ export interface UserRow {
   timezone: string | null;
 }
 
+/** The user's LLM override columns as a job needs them; null means "the system default". */
+export interface UserLlmSettings {
+  provider: string | null;
+  model: string | null;
+  baseUrl: string | null;
+  apiKeyEncrypted: string | null;
+}
+
 export interface UserLlmRow {
   auto_summary_daily: boolean;
   auto_summary_monthly: boolean;

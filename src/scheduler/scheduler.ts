@@ -9,9 +9,10 @@ import { claimSlot, recordTick } from '../db/scheduler-ticks.js';
 import { toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import type { JobMessage } from '../messages.js';
-import { schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
+import { schedulerInterval, schedulerLastTick, schedulerTargets, schedulerTickDuration, schedulerTicks } from '../metrics.js';
 import { settledWithin } from '../timeout.js';
 import type { TickLock } from '../transport/tick-lock.js';
+import type { Fleet } from './admission.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
 
 export interface SchedulerOptions {
@@ -25,6 +26,10 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** Random jitter before a slot's tick, spreading replicas' lock attempts. @defaultValue 50 */
   jitterMs?: number;
+  /** Admission control and the announcement record (issue 21); see TickContext.fleet. */
+  fleet?: Fleet;
+  /** SCHEDULER_MAX_PER_USER. */
+  maxPerUser?: number;
 }
 
 export interface OnceReport {
@@ -70,9 +75,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
       }
       const end = schedulerTickDuration.startTimer({ job: job.name });
-      const result = await job.run({ db, now: new Date(now), logger: log, publish: options.publish }).finally(end);
+      const ctx = {
+        db, now: new Date(now), logger: log, publish: options.publish,
+        ...(options.fleet ? { fleet: options.fleet } : {}),
+        ...(options.maxPerUser !== undefined ? { maxPerUser: options.maxPerUser } : {}),
+      };
+      const result = await job.run(ctx).finally(end);
       schedulerTargets.set({ job: job.name }, result.found);
       schedulerTicks.inc({ job: job.name, outcome: 'ok' });
+      schedulerLastTick.set({ job: job.name }, clock.now() / 1000);
       await recordTick(db, job.name, new Date(now), result).catch((err: unknown) =>
         log.warn({ err: toError(err).message }, 'could not record the tick'),
       );
@@ -110,6 +121,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   return {
     start() {
       for (const job of options.jobs) {
+        schedulerInterval.set({ job: job.name }, job.intervalMs / 1000);
+        // Until its first tick, a job counts from the start: a scheduler that never ticks alerts too.
+        schedulerLastTick.set({ job: job.name }, clock.now() / 1000);
         loop(job).catch((err: unknown) => logger.error({ job: job.name, err: toError(err).message }, 'scheduler loop failed'));
       }
     },

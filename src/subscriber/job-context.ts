@@ -1,6 +1,7 @@
 // What a job handler receives: its inputs and tools, never Redis (the transport hides it).
 import type { Db } from '../db/db.js';
-import type { JobLlmSettings } from '../db/summaries.js';
+import type { AttemptRecord } from '../db/job-history.js';
+import type { UserLlmSettings } from '../db/users.js';
 import type { Logger } from '../logger.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 
@@ -17,7 +18,9 @@ export interface JobContext {
    * The summarizer for a user's settings over the system default; throws a PermanentJobError when
    * the settings cannot work (an unknown provider, a key that cannot be decrypted).
    */
-  summarizerFor(settings: JobLlmSettings): Summarizer;
+  summarizerFor(settings: UserLlmSettings): Summarizer;
+  /** This attempt as job_attempts records it, timed up to now; absent: record none. */
+  attemptRecord?(errorClass: string | null): AttemptRecord;
   /** Counts one LLM job of the job's user (USER_MAX_JOBS_PER_HOUR): 0 when it may run, else ms until there is room. */
   takeLlmJob?(): Promise<number>;
 }

@@ -1,7 +1,7 @@
 // Turns a delivery into a settled job: claim it, run its handler under JOB_TIMEOUT, record metrics,
 // and tell the transport whether to acknowledge, retry or hand it back.
 import type { Db } from '../db/db.js';
-import type { JobLlmSettings } from '../db/summaries.js';
+import type { UserLlmSettings } from '../db/users.js';
 import { backoffDelay, JOB_RETRY } from '../backoff.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
@@ -10,6 +10,7 @@ import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesRecei
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
 import type { JobBudget } from '../transport/limits.js';
+import type { UserSlot, UserSlots } from '../transport/user-slots.js';
 import type { DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
 import type { JobContext, JobOutcome } from './job-context.js';
@@ -21,17 +22,28 @@ export interface JobRunnerOptions {
   /** JOB_TIMEOUT. */
   jobTimeoutMs: number;
   minChars: number;
-  summarizerFor(settings: JobLlmSettings): Summarizer;
+  summarizerFor(settings: UserLlmSettings): Summarizer;
   /** USER_MAX_JOBS_PER_HOUR; absent: no per-user budget. */
   jobBudget?: JobBudget;
+  /** USER_MAX_CONCURRENT_JOBS; absent: no per-user limit on running jobs. */
+  userSlots?: UserSlots;
   /** First retry delay; doubles per attempt. @defaultValue 1000 */
   retryBaseMs?: number;
+  /** This subscriber's name in the job history (config.instance); absent: no history is recorded. */
+  instance?: string;
   /** Runs the job's handler. @defaultValue the handler table of handlers/index.ts */
   dispatch?: (msg: JobMessage, ctx: JobContext) => Promise<JobOutcome>;
 }
 
+/** A job whose user has every slot running waits about this long before it is offered again. */
+const DEFER_MS = 250;
+
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
+  // Users found with every slot taken, until when: their next jobs are deferred without asking
+  // Redis again, so a long backlog of one user costs a few lookups a second, not one per job.
+  const full = new Map<string, number>();
+  const deferral = (): Settlement => ({ kind: 'defer', delayMs: DEFER_MS + Math.floor(Math.random() * DEFER_MS) });
   const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
   // not one per job: EventTarget listeners cost on the hot path.
@@ -59,6 +71,8 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     messagesReceived.inc({ type: msg.type });
+    const busyUntil = options.userSlots ? full.get(msg.user_id) : undefined;
+    if (busyUntil !== undefined && busyUntil > Date.now()) return deferral();
     const attempt = await claims.acquire(jobKey(msg), delivery.id);
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
@@ -72,6 +86,24 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       return { kind: 'duplicate' };
     }
     const claim = attempt.claim;
+    let slot: UserSlot | undefined;
+    if (options.userSlots) {
+      try {
+        slot = await options.userSlots.take(msg.user_id);
+      } catch (err) {
+        void claim.release();
+        log('warn', { err: toError(err).message }, 'could not take a user slot (Redis); will retry');
+        return { kind: 'retry', delayMs: backoffDelay(delivery.deliveryCount - 1, JOB_RETRY), error: `user slots unavailable: ${toError(err).message}` };
+      }
+      if (!slot) {
+        if (full.size > 10_000) full.clear();
+        full.set(msg.user_id, Date.now() + DEFER_MS / 2);
+        void claim.release();
+        log('debug', {}, "the user's USER_MAX_CONCURRENT_JOBS are all running; deferred");
+        return deferral();
+      }
+      full.delete(msg.user_id);
+    }
     // The job's AbortSignal is made only when a handler asks for it (one that returns early never
     // does): AbortController and AbortSignal.timeout/any per job cost more than a no-op job on
     // Node 20. The timeout, a lost claim or the process stopping record the reason either way.
@@ -90,6 +122,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     if (stopSignal.aborted) abort(toError(stopSignal.reason));
     claim.onLost(() => abort(new Error('claim lost')));
     const started = performance.now();
+    const startedAt = Date.now();
     jobsInFlight.inc();
     let outcome = 'error';
     try {
@@ -109,6 +142,22 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         attempt: delivery.deliveryCount,
         minChars: options.minChars,
         summarizerFor: options.summarizerFor,
+        ...(options.instance === undefined
+          ? {}
+          : {
+              attemptRecord: (errorClass: string | null) => {
+                const published = msg.published_at ? Date.parse(msg.published_at) : Number.NaN;
+                return {
+                  messageId: msg.id ?? delivery.id,
+                  trigger: msg.trigger ?? null,
+                  subscriber: options.instance as string,
+                  deliveryCount: delivery.deliveryCount,
+                  queuedMs: Number.isNaN(published) ? null : Math.max(0, startedAt - published),
+                  runningMs: performance.now() - started,
+                  errorClass,
+                };
+              },
+            }),
         ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
       });
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
@@ -143,6 +192,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       // Not awaited: the release goes out with the transport's ack in the same write, and a
       // failed one only lets the claim expire by its lease.
       void claim.release();
+      void slot?.release();
     }
   };
 }

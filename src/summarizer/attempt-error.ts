@@ -5,6 +5,8 @@ export type ErrorClass = 'rate_limited' | 'server' | 'network' | 'timeout' | 'au
 export class AttemptError extends Error {
   /** The HTTP status, when the endpoint answered one. */
   status?: number;
+  /** The pause its rate-limit headers asked for, already shared with the fleet (token-budget.ts). */
+  sharedPauseMs?: number;
   constructor(
     message: string,
     readonly errorClass: ErrorClass,

@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { LLM_PROVIDERS, type LlmProvider } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { UserLlmSettings } from '../db/users.js';
 import { egressDispatcher } from '../egress/egress-dispatcher.js';
 import { EgressPolicy, isEgressRefused } from '../egress/egress-policy.js';
 import { PermanentJobError } from '../errors/job-errors.js';
 import { ExtractiveSummarizer } from './extractive.js';
+import type { LlmTokenGate } from '../transport/token-budget.js';
 import { OpenAiSummarizer, type LlmRateLimiter } from './openai.js';
 import type { Summarizer } from './summarizer.js';
 
@@ -20,6 +22,7 @@ export interface CreateSummarizerOptions {
   maxRetries?: number;
   maxInputChars?: number;
   rateLimiter?: LlmRateLimiter;
+  tokenGate?: LlmTokenGate;
   logger?: Logger;
   dispatcher?: Dispatcher;
   classOnlyErrors?: boolean;
@@ -43,14 +46,6 @@ export type SystemLlmOptions = CreateSummarizerOptions & {
   allowedModels?: readonly string[];
 };
 
-/** A user_llms row's override columns; null means "the system default". */
-export interface UserLlmSettings {
-  provider: string | null;
-  model: string | null;
-  baseUrl: string | null;
-  apiKeyEncrypted: string | null;
-}
-
 /** Throws an Error naming what is missing when the openai provider lacks baseUrl or model. */
 export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
   if (opts.provider === 'extractive') return new ExtractiveSummarizer();
@@ -65,6 +60,7 @@ export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
     ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
     ...(opts.maxInputChars !== undefined ? { maxInputChars: opts.maxInputChars } : {}),
     ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+    ...(opts.tokenGate ? { tokenGate: opts.tokenGate } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher, classOnlyErrors: opts.classOnlyErrors === true } : {}),
   });
@@ -134,7 +130,7 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
   const provider = user?.provider ?? system.provider;
   if (!isProvider(provider)) throw new PermanentJobError(`unknown LLM provider "${provider}" in the user's settings`);
   const shared = { timeoutMs: system.timeoutMs, maxRetries: system.maxRetries, maxInputChars: system.maxInputChars };
-  const objects = [idOf(system.rateLimiter), idOf(system.logger)];
+  const objects = [idOf(system.rateLimiter), idOf(system.tokenGate), idOf(system.logger)];
   if (provider === 'extractive') return cached({ provider }, () => new ExtractiveSummarizer());
 
   const baseUrl = user?.baseUrl ?? system.baseUrl;

@@ -11,6 +11,7 @@
 //    (whatever the caller aborted with), never with a wrapped error, so the caller recognizes it.
 // The API key is sent only in the Authorization header and is scrubbed from any text the server
 // sends back before that text reaches an error message or a log line.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
 import { isEgressRefused } from '../egress/egress-policy.js';
@@ -22,7 +23,10 @@ import { detectEntriesLanguage } from './language.js';
 import type { ChatMessage } from './prompts.js';
 import { backoffDelay, LLM_RETRY } from '../backoff.js';
 import { sleep } from '../clock.js';
+import type { LlmTokenGate } from '../transport/token-budget.js';
+import { providerPause } from './rate-limit-headers.js';
 import { parseRetryAfter } from './retry-after.js';
+import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
 import type { Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
@@ -47,6 +51,8 @@ export interface OpenAiSummarizerOptions {
   maxRetryAfterMs?: number;
   /** Fleet-wide request budget (LLM_MAX_RPM); one token per HTTP request. */
   rateLimiter?: LlmRateLimiter;
+  /** Fleet-wide token budget (LLM_MAX_TPM) and the provider's pauses shared by every subscriber. */
+  tokenGate?: LlmTokenGate;
   logger?: Logger;
   /** Sampling temperature, default 0.2 (summaries should stay close to the text). */
   temperature?: number;
@@ -79,6 +85,9 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #maxRetryAfterMs: number;
   readonly #temperature: number;
   readonly #rateLimiter: LlmRateLimiter | undefined;
+  readonly #tokenGate: LlmTokenGate | undefined;
+  /** Names this endpoint and key for the shared pauses without carrying the key. */
+  readonly #endpointId: string;
   readonly #log: Logger | undefined;
   readonly #endpoint: EndpointTraits = { plainTextOnly: false };
   readonly #dispatcher: Dispatcher | undefined;
@@ -103,6 +112,8 @@ export class OpenAiSummarizer implements Summarizer {
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.#temperature = options.temperature ?? 0.2;
     this.#rateLimiter = options.rateLimiter;
+    this.#tokenGate = options.tokenGate;
+    this.#endpointId = createHash('sha256').update(`${this.#url}\u0000${this.#apiKey ?? ''}`).digest('base64url');
     this.#dispatcher = options.dispatcher;
     this.#classOnlyErrors = options.classOnlyErrors === true;
     this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrl(this.#url) });
@@ -131,11 +142,17 @@ export class OpenAiSummarizer implements Summarizer {
   async #complete(messages: ChatMessage[], signal: AbortSignal, responseFormat?: ResponseFormat): Promise<Completion> {
     const format = responseFormat ? { response_format: responseFormat } : {};
     const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false, ...format });
+    const estimate = this.#tokenGate ? estimateCallTokens(messages) : 0;
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
+      // The token budget first: a call that waits for tokens takes no request slot meanwhile.
+      const reservation = this.#tokenGate ? await this.#tokenGate.acquire(this.#endpointId, estimate, signal) : undefined;
       if (this.#rateLimiter) await this.#rateLimiter.acquire(signal);
       try {
-        return await this.#request(body, signal);
+        const completion = await this.#request(body, signal);
+        // No usage reported: the estimate stands.
+        await reservation?.settle(completion.usage ? completion.usage.inputTokens + completion.usage.outputTokens : undefined);
+        return completion;
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         if (!(err instanceof AttemptError)) throw err;
@@ -145,7 +162,10 @@ export class OpenAiSummarizer implements Summarizer {
           throw new PermanentJobError(`LLM ${err.errorClass}: ${err.shown(this.#classOnlyErrors)}`);
         }
         const exhausted = attempt >= this.#maxRetries;
-        const tooLong = err.retryAfterMs !== undefined && err.retryAfterMs > this.#maxRetryAfterMs;
+        // A pause shared with the fleet is waited out in the token gate, holding no connection,
+        // however long it is (within JOB_TIMEOUT); the job keeps its claim and lease meanwhile.
+        const shared = err.sharedPauseMs !== undefined;
+        const tooLong = !shared && err.retryAfterMs !== undefined && err.retryAfterMs > this.#maxRetryAfterMs;
         if (exhausted || tooLong) {
           this.#log?.warn({ class: err.errorClass, attempts: attempt + 1, retryAfterMs: err.retryAfterMs }, 'LLM request failed, handing the job back');
           const why = exhausted ? `after ${attempt + 1} attempts` : `server asks to wait ${err.retryAfterMs} ms`;
@@ -155,8 +175,9 @@ export class OpenAiSummarizer implements Summarizer {
           });
         }
         // Retry-After is a floor: wait at least that long, plus a little jitter against lockstep.
-        const delay =
-          err.retryAfterMs !== undefined
+        const delay = shared
+          ? Math.floor(Math.random() * 250)
+          : err.retryAfterMs !== undefined
             ? err.retryAfterMs + Math.floor(Math.random() * Math.min(250, err.retryAfterMs / 10 + 1))
             : backoffDelay(attempt, { ...LLM_RETRY, baseMs: this.#baseDelayMs });
         this.#log?.warn({ class: err.errorClass, attempt: attempt + 1, delayMs: delay, err: err.message }, 'LLM request failed, retrying');
@@ -180,6 +201,7 @@ export class OpenAiSummarizer implements Summarizer {
     const started = performance.now();
     let status = 0;
     let retryAfter: string | null = null;
+    let pauseMs: number | undefined;
     let raw: string;
     try {
       // undici's request, not fetch: the same HTTP client without WHATWG streams costs a third of
@@ -188,6 +210,7 @@ export class OpenAiSummarizer implements Summarizer {
       status = res.statusCode;
       const ra = res.headers['retry-after'];
       retryAfter = (Array.isArray(ra) ? ra[0] : ra) ?? null;
+      if (this.#tokenGate) pauseMs = providerPause(status, res.headers);
       raw = await res.body.text();
     } catch (cause) {
       llmRequests.inc({ provider: PROVIDER, outcome: 'error' });
@@ -203,9 +226,13 @@ export class OpenAiSummarizer implements Summarizer {
       signal.removeEventListener('abort', onAbort);
     }
     llmLatency.observe({ provider: PROVIDER }, (performance.now() - started) / 1000);
+    if (pauseMs !== undefined && this.#tokenGate) {
+      this.#log?.warn({ status, pause_ms: pauseMs }, 'the provider asks to wait; every subscriber pauses its calls to this endpoint');
+      await this.#tokenGate.pause(this.#endpointId, pauseMs);
+    }
     const ok = status >= 200 && status < 300;
     llmRequests.inc({ provider: PROVIDER, outcome: ok ? 'ok' : 'error' });
-    if (!ok) throw Object.assign(this.#httpError(status, raw, retryAfter), { status });
+    if (!ok) throw Object.assign(this.#httpError(status, raw, retryAfter), { status, ...(pauseMs !== undefined ? { sharedPauseMs: pauseMs } : {}) });
     const completion = this.#parse(raw);
     if (completion.usage) {
       llmTokens.inc({ provider: PROVIDER, kind: 'input' }, completion.usage.inputTokens);

@@ -77,16 +77,35 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
   let renewing: Promise<void> | undefined;
   let closed = false;
   let timer: TimerHandle | undefined;
-  const take = coalesce(async (claims: readonly { key: string; token: string }[]) =>
+  // One coalescer per slot group (keys.ts): the claims of one turn go out as one script call per
+  // partition, and no script touches keys of two slots.
+  type Batch = (claim: { key: string; token: string }) => Promise<number | string>;
+  const perSlot = (run: (claims: readonly { key: string; token: string }[]) => Promise<readonly (number | string)[]>) => {
+    const batches = new Map<string, Batch>();
+    return (claim: { key: string; token: string }) => {
+      const group = keys.slotGroup(claim.key);
+      let batch = batches.get(group);
+      if (!batch) batches.set(group, (batch = coalesce(run)));
+      return batch(claim);
+    };
+  };
+  const take = perSlot(async (claims) =>
     scripts.run<Array<number | string>>(ACQUIRE, claims.map((c) => c.key), [leaseMs, ...claims.map((c) => c.token)]),
   );
-  const give = coalesce(async (claims: readonly { key: string; token: string }[]) =>
-    scripts.run<number[]>(RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)),
-  );
+  const give = perSlot(async (claims) => scripts.run<number[]>(RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)));
 
   async function renewAll(): Promise<void> {
-    const entries = [...held.values()];
-    if (entries.length === 0) return;
+    const groups = new Map<string, Held[]>();
+    for (const e of held.values()) {
+      const g = keys.slotGroup(e.key);
+      const list = groups.get(g);
+      if (list) list.push(e);
+      else groups.set(g, [e]);
+    }
+    await Promise.all([...groups.values()].map(renewGroup));
+  }
+
+  async function renewGroup(entries: Held[]): Promise<void> {
     try {
       const results = await scripts.run<number[]>(RENEW, entries.map((e) => e.key), [leaseMs, ...entries.map((e) => e.token)]);
       entries.forEach((e, i) => {

@@ -53,8 +53,30 @@ export class NoDeadLettersError extends Error {
   override readonly name = 'NoDeadLettersError';
 }
 
+/** What the queue can take now, for the scheduler's admission control (issue 21). */
+export interface FleetCapacity {
+  /** The transport's name (QUEUE_TRANSPORT), recorded with each announcement. */
+  via: string;
+  /** True: a waiting job stays in the queue until handled (streams). False: it may be lost (Pub/Sub). */
+  durable: boolean;
+  /** Jobs the queue may take now: up to the high-water mark, or the room subscribers report. */
+  room: number;
+  /** Jobs ahead of a new one: undelivered and pending, or subscribers' backlog and in flight. */
+  ahead: number;
+  /** Jobs per second the subscribers report finishing; 0 when unknown. */
+  rate: number;
+  /** Concurrent slots the subscribers report; 0 when unknown. */
+  slots: number;
+  /** How long ago a subscriber last reported dropping messages; null when none did. */
+  lostAgoMs: number | null;
+  /** Entries the subscribers have read from the queue so far (streams, Redis 7+); null when unknown. */
+  consumed: number | null;
+}
+
 export interface Inspector {
   status(): Promise<QueueStatus>;
+  /** What the queue can take now; `highWater` bounds the entries a durable queue keeps waiting. */
+  capacity(highWater: number): Promise<FleetCapacity>;
   /** The dead letters; throws NoDeadLettersError (saying why) when the transport keeps none. */
   deadLetters(): DeadLetterStore;
 }

@@ -1,11 +1,13 @@
 // The limits every process shares through Redis, each one atomic Lua step: a user's LLM jobs per
 // window (USER_MAX_JOBS_PER_HOUR), the API's request buckets (manual summaries, sign-ins per
-// address) and the sign-in backoff per email and address. The server and subscriber see only
+// address), the sign-in backoff per email and address, and the LLM token budget (token-budget.ts). The server and subscriber see only
 // the interfaces below.
 import { randomBytes } from 'node:crypto';
 import { withTimeout } from '../timeout.js';
 import type { Keys } from './keys.js';
 import { loadScript, type Script, type ScriptRunner } from './scripts.js';
+import { createTokenBudget, type LlmTokenGate, type TokenBudgetOptions } from './token-budget.js';
+import { createUserSlots, type UserSlots, type UserSlotsOptions } from './user-slots.js';
 
 /** A limit could not be checked (Redis unreachable); callers refuse rather than let it pass. */
 export class LimitUnavailableError extends Error {
@@ -64,6 +66,10 @@ export interface Limits {
   bucket(name: string, options: BucketOptions): RequestLimiter;
   backoff(name: string, options?: BackoffOptions): FailureBackoff;
   jobBudget(options: JobBudgetOptions): JobBudget;
+  /** LLM_MAX_TPM and the provider's pauses per endpoint and key (token-budget.ts). */
+  llmTokens(options?: TokenBudgetOptions): LlmTokenGate;
+  /** USER_MAX_CONCURRENT_JOBS: one user's running jobs across the fleet (user-slots.ts). */
+  userSlots(options: UserSlotsOptions): UserSlots;
 }
 
 /** While Redis is away its client queues commands; a limit answers within this bound instead. */
@@ -96,6 +102,8 @@ export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
         },
       };
     },
+    llmTokens: (options) => createTokenBudget(scripts, keys, options),
+    userSlots: (options) => createUserSlots(scripts, keys, options),
     jobBudget({ limit, windowMs = 3_600_000, now }) {
       return {
         take: (userId) =>

@@ -3,6 +3,7 @@
 // lock here, the subscriber its claims, the server and the CLI the inspector, everyone the
 // fleet-wide rate limits. open-messaging.ts builds it from the settings.
 import type { ClaimStore } from './claim-store.js';
+import type { Fleet } from './fleet.js';
 import type { Inspector } from './inspector.js';
 import type { Limits } from './limits.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -31,6 +32,8 @@ export interface Messaging {
   rateLimiter(name: string, options: RateLimitOptions): RateLimiter;
   /** Request buckets, sign-in backoff and job budgets, shared by every process. */
   readonly limits: Limits;
+  /** Every live process's counters and identity, for fleet-wide figures. */
+  readonly fleet: Fleet;
   /** Connected, and subscribed or reading once consuming. */
   isReady(): boolean;
   /** Closes what it opened, in order: claims, the transport, then the connection. */

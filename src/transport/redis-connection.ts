@@ -9,6 +9,32 @@ import { settledWithin } from '../timeout.js';
 
 export type RedisClient = RedisClientType;
 
+/** One MULTI … EXEC; on a cluster every command's key must be of one slot. */
+export interface RedisBatch {
+  addCommand(args: string[]): RedisBatch;
+  exec(): Promise<unknown[]>;
+}
+
+export type MessageListener = (message: string, channel: string) => unknown;
+
+/**
+ * What src/transport asks of Redis, satisfied by a node-redis client as it is and by a cluster
+ * through cluster-connection.ts (which routes each command by its first key).
+ */
+export interface RedisConn {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: string[]): Promise<unknown>;
+  multi(): RedisBatch;
+  publish(channel: string, message: string): Promise<number>;
+  subscribe(channel: string | string[], listener: MessageListener): Promise<void>;
+  unsubscribe(channel?: string | string[]): Promise<void>;
+  on(event: 'ready' | 'error' | 'end', fn: () => void): unknown;
+  off(event: 'ready' | 'error' | 'end', fn: () => void): unknown;
+  close(): Promise<void>;
+  destroy(): void;
+}
+
 export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }
@@ -84,7 +110,7 @@ export const CLOSE_TIMEOUT_MS = 2000;
  * that stopped answering would hold a graceful close forever), then drops the connection, which
  * rejects whatever is still waiting.
  */
-export async function closeRedis(client: RedisClient, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+export async function closeRedis(client: RedisConn, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
   if (!client.isOpen) return;
   if (!client.isReady || !(await settledWithin(client.close(), timeoutMs))) client.destroy();
 }

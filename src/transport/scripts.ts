@@ -1,7 +1,7 @@
 // Loads the Lua scripts shipped beside this module and runs them by SHA (EVAL on NOSCRIPT).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisConn } from './redis-connection.js';
 
 export interface Script {
   /** The file name under lua/, without `.lua`. */
@@ -24,7 +24,7 @@ export interface ScriptRunner {
 }
 
 export async function runScript<T>(
-  client: RedisClient,
+  client: RedisConn,
   script: Script,
   keys: readonly string[],
   args: readonly (string | number)[],
@@ -39,6 +39,6 @@ export async function runScript<T>(
   }
 }
 
-export function scriptRunner(client: RedisClient): ScriptRunner {
+export function scriptRunner(client: RedisConn): ScriptRunner {
   return { run: (script, keys, args) => runScript(client, script, keys, args) };
 }

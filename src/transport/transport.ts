@@ -28,7 +28,13 @@ export type Settlement =
    * the claim is still held by this very delivery's previous run (its subscriber died). The
    * delivery must be given again later — never acknowledged as done, never counted as a failure.
    */
-  | { kind: 'abandon' };
+  | { kind: 'abandon' }
+  /**
+   * Not run now: all of its user's USER_MAX_CONCURRENT_JOBS slots are taken (by this or another
+   * subscriber). Given again after `delayMs`, neither acknowledged nor counted as a failure;
+   * streams keep its lease renewed meanwhile.
+   */
+  | { kind: 'defer'; delayMs: number };
 
 /** What became of a delivery the transport gave up on. */
 export interface GiveUp {

@@ -328,6 +328,43 @@ describe('web app in Chromium', { skip, timeout: 300_000 }, () => {
     await shot(page, '05-dashboard', 'dashboard');
   });
 
+  test("an admin opens a failed job's history from the dashboard; the user sees it on the day page", { timeout: 120_000 }, async () => {
+    // Carol picks the openai provider without a base URL or model: her jobs fail permanently.
+    const carol = await newPage();
+    const email = `carol-${Date.now()}@example.com`;
+    await signUp(carol, email, 'Carol');
+    await carol.getByTestId('nav-settings').click();
+    await carol.getByTestId('settings-page').waitFor();
+    await carol.getByTestId('llm-provider').selectOption('openai');
+    await carol.getByTestId('settings-save').click();
+    await carol.getByTestId('settings-saved').waitFor();
+    await openDay(carol, yesterday);
+    await carol.getByTestId('diary-content').fill(`${DIARY_TEXT} Carol's day.`);
+    await carol.getByTestId('diary-save').click();
+    await carol.locator('[data-testid="daily-summary-status"][data-status="failed"]').waitFor({ timeout: 60_000 });
+    await carol.locator('[data-testid="day-attempts"] [data-testid="attempt"][data-outcome="failed"]').waitFor({ timeout: 15_000 });
+    assert.equal(await carol.locator('[data-testid="day-attempts"] [data-testid="attempt"]').first().getAttribute('data-error-class'), 'permanent');
+
+    const password = demoPassword(dataDir);
+    assert.ok(password);
+    const admin = await newPage();
+    await signIn(admin, DEMO_EMAIL, password);
+    await admin.getByTestId('nav-admin').click();
+    await admin.getByTestId('job-history').waitFor();
+    // The list opens on failed jobs; Carol's day is among them.
+    const row = admin.locator(`[data-testid="job-row"][data-period="${yesterday}"]`, { hasText: email });
+    await row.waitFor({ timeout: 15_000 });
+    assert.equal(await row.getAttribute('data-outcome'), 'failed');
+    await row.getByTestId('open-job').click();
+    const detail = admin.locator(`[data-testid="job-detail"][data-period="${yesterday}"]`);
+    await detail.waitFor();
+    const attempt = detail.locator('[data-testid="attempt"]').first();
+    assert.equal(await attempt.getAttribute('data-outcome'), 'failed');
+    assert.equal(await attempt.getAttribute('data-error-class'), 'permanent');
+    assert.match((await attempt.textContent()) ?? '', /diary_saved/);
+    await shot(admin, '07-job-history');
+  });
+
   test("the demo user's diary: calendar, entry and summaries", { timeout: 120_000 }, async () => {
     const page = contexts[contexts.length - 1]!.pages()[0]!;
     // The seeded days of the previous month are summarized, then the month itself.

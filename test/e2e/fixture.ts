@@ -2,7 +2,8 @@
 // LLM on loopback, and helpers to seed diaries, publish raw messages and read results.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, createCluster, type RedisClientType, type RedisClusterType } from 'redis';
+import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { createPostgresDatabase } from '../helpers/db.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
@@ -20,8 +21,32 @@ export interface SeedOptions {
 /** Past in every test run: the suites need old days, not "yesterday". */
 export const DEFAULT_SEED_END = '2024-03-02';
 
+/** E2E_REDIS=cluster: every suite on a six-node Redis Cluster with QUEUE_PARTITIONS=8. */
+export const E2E_CLUSTER = process.env.E2E_REDIS === 'cluster';
+export const CLUSTER_PARTITIONS = 8;
+
+/** A cluster as a RedisServer: stopping it stops every node, starting it starts them all again. */
+function clusterAsServer(cluster: RedisCluster): RedisServer {
+  const first = cluster.nodes[0] as RedisCluster['nodes'][number];
+  return {
+    port: first.port,
+    url: `redis://127.0.0.1:${first.port}`,
+    dir: first.dir,
+    async stop() {
+      for (const n of cluster.nodes) await cluster.kill(n.port);
+    },
+    async start() {
+      for (const n of cluster.nodes) await cluster.restart(n.port);
+      await cluster.waitHealthy();
+    },
+    destroy: () => cluster.destroy(),
+  };
+}
+
 export interface World {
   transport: TransportKind;
+  /** Set when the world runs on a cluster (E2E_REDIS=cluster, or createWorld's `cluster`). */
+  cluster: RedisCluster | undefined;
   redis: RedisServer;
   llm: FakeLlm;
   pool: pg.Pool;
@@ -47,8 +72,14 @@ export interface World {
 /** Every long-running process of a test, so a failing test still leaves nothing running. */
 const spawned = new Set<CliProcess>();
 
-export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number } = {}): Promise<World> {
-  const redis = await startRedisServer({ appendonly: transport === 'streams', appendfsync: transport === 'streams' ? 'always' : undefined });
+export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number; cluster?: boolean } = {}): Promise<World> {
+  const onCluster = opts.cluster ?? E2E_CLUSTER;
+  const cluster = onCluster ? await startRedisCluster({ appendfsync: transport === 'streams' ? 'always' : 'everysec' }) : undefined;
+  const redis = cluster
+    ? clusterAsServer(cluster)
+    : await startRedisServer({ appendonly: transport === 'streams', appendfsync: transport === 'streams' ? 'always' : undefined });
+  let clusterClient: RedisClusterType | undefined;
+  let raws = 0;
   const llm = await startFakeLlm({ latencyMs: opts.llmLatencyMs ?? 0 });
   const db = await createPostgresDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
@@ -69,6 +100,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
     DEFAULT_TIMEZONE: 'UTC',
     JOB_LEASE: '2s',
     METRICS_PORT: '0',
+    ...(cluster ? { REDIS_CLUSTER_NODES: cluster.seeds, QUEUE_PARTITIONS: String(CLUSTER_PARTITIONS) } : {}),
     ...extra,
   });
   const migrated = await runCli(['migrate'], env());
@@ -76,6 +108,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
   let seeds = 0;
   const world: World = {
     transport,
+    cluster,
     redis,
     llm,
     pool,
@@ -117,6 +150,17 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
       return redisClient;
     },
     async publishRaw(raw) {
+      if (cluster) {
+        if (!clusterClient?.isOpen) {
+          clusterClient = createCluster({ rootNodes: cluster.seeds.split(',').map((url) => ({ url: `redis://${url}` })) });
+          clusterClient.on('error', () => {});
+          await clusterClient.connect();
+        }
+        // Pub/Sub: the ADR's plain PUBLISH; streams: the partitions in turn.
+        if (transport === 'pubsub') await clusterClient.publish(channel, raw);
+        else await clusterClient.xAdd(`${channel}:{p${raws++ % CLUSTER_PARTITIONS}}:stream`, '*', { data: raw });
+        return;
+      }
       const c = await world.client();
       if (transport === 'pubsub') await c.publish(channel, raw);
       else await c.xAdd(`${channel}:stream`, '*', { data: raw });
@@ -138,6 +182,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
     async close() {
       await Promise.all([...spawned].map((p) => p.stop('SIGKILL')));
       if (redisClient?.isOpen) redisClient.destroy();
+      if (clusterClient?.isOpen) clusterClient.destroy();
       await pool.end();
       await llm.close();
       await redis.destroy();

@@ -5,7 +5,8 @@
 //   llm.script({ type: 'rate-limit', retryAfter: '1' }, { type: 'ok' })  // next calls, in order
 //   llm.calls        // chat completion requests received so far
 //   llm.requests     // [{ body, authorization, path, at, answer }] in arrival order
-//   llm.reset()      // forget calls/requests/script
+//   llm.usage        // [{ at, tokens }] of every answer that reported usage, for budgets
+//   llm.reset()      // forget calls/requests/script/usage
 //   await llm.close()
 //
 // Every POST .../chat/completions is one call. A scripted step is used per call, in order; with
@@ -19,7 +20,11 @@
 // 401 whose message echoes the key it received (as OpenAI's does, to test redaction); with `models`
 // set, any other model gets 404 model_not_found. GET .../models lists `models`.
 //
-// Steps: ok (text?, latencyMs?), rate-limit (429, retryAfter header value?), server-error (status?
+// Rate limits: `ok` and `rate-limit` steps may carry `headers` (x-ratelimit-*, retry-after-ms …);
+// `usage: false` answers without usage. `tokensPerMinute` plays a provider's token limit per sliding
+// minute (fake-llm-limit.ts): answers tell remaining and reset, a call beyond it gets a 429.
+//
+// Steps: ok (text?, latencyMs?, headers?), rate-limit (429, retryAfter header value?, headers?), server-error (status?
 // default 503), unauthorized (401), forbidden (403), model-not-found (404), refusal (400
 // content_policy_violation), content-filter (200, finish_reason "content_filter"), malformed (200,
 // not JSON), empty (200, empty content), format-unsupported (400 naming response_format, whatever
@@ -30,14 +35,18 @@
 // as `answer`.
 //
 // Standalone: node --import tsx test/helpers/fake-llm.ts [--port N] [--latency-ms M] [--api-key K]
-//   [--model NAME]…   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
+//   [--model NAME]… [--tokens-per-minute N]   prints its URL as the first stdout line, exits on SIGTERM/SIGINT.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { tokenLimit, type FakeLlmUsage } from './fake-llm-limit.js';
+import { apiError, completion, formatUnsupported, readBody, sendJson } from './fake-llm-wire.js';
+
+export type { FakeLlmUsage } from './fake-llm-limit.js';
 
 export type FakeLlmStep =
-  | { type: 'ok'; text?: string; latencyMs?: number }
-  | { type: 'rate-limit'; retryAfter?: string }
+  | { type: 'ok'; text?: string; latencyMs?: number; headers?: Record<string, string> }
+  | { type: 'rate-limit'; retryAfter?: string; headers?: Record<string, string> }
   | { type: 'server-error'; status?: number }
   | { type: 'unauthorized' }
   | { type: 'forbidden' }
@@ -72,6 +81,10 @@ export interface FakeLlmOptions {
   models?: string[];
   /** What a request with a json_schema response_format gets: JSON (default), a 400, or prose. */
   structuredOutput?: 'json' | 'refuse' | 'ignore';
+  /** false: answers carry no `usage`. @defaultValue true */
+  usage?: boolean;
+  /** A provider's token limit over a sliding minute, told in x-ratelimit-* headers. */
+  tokensPerMinute?: number;
   /** The step for call `n` (0-based) when no scripted step is left; default { type: 'ok' }. */
   decide?: (request: FakeLlmRequest, n: number) => FakeLlmStep;
 }
@@ -80,6 +93,9 @@ export interface FakeLlm {
   readonly url: string;
   readonly calls: number;
   readonly requests: readonly FakeLlmRequest[];
+  readonly usage: readonly FakeLlmUsage[];
+  /** Calls answered 429 because they went beyond `tokensPerMinute`. */
+  readonly overLimit: number;
   script(...steps: FakeLlmStep[]): void;
   reset(): void;
   close(): Promise<void>;
@@ -101,45 +117,10 @@ export function fakeStructuredAnswer(userMessage: string): string {
   return JSON.stringify({ days: picked, trend: fakeAnswer(userMessage) });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function apiError(res: ServerResponse, status: number, message: string, type: string, code: string | null, headers?: Record<string, string>): void {
-  sendJson(res, status, { error: { message, type, param: null, code } }, headers);
-}
-
-/** OpenAI's answer to a response_format the model does not support. */
-function formatUnsupported(res: ServerResponse): void {
-  sendJson(res, 400, {
-    error: { message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", type: 'invalid_request_error', param: 'response_format', code: null },
-  });
-}
-
-function completion(model: string, text: string, promptChars: number, finishReason = 'stop'): unknown {
-  return {
-    id: `chatcmpl-fake-${Date.now()}`,
-    object: 'chat.completion',
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason }],
-    usage: { prompt_tokens: promptChars, completion_tokens: text.length, total_tokens: promptChars + text.length },
-  };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   const requests: FakeLlmRequest[] = [];
+  const usage: FakeLlmUsage[] = [];
+  let overLimit = 0;
   let queue: FakeLlmStep[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -199,7 +180,20 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       case 'ok': {
         const delay = step.latencyMs ?? options.latencyMs ?? 0;
         const derived = structured && options.structuredOutput !== 'ignore' ? fakeStructuredAnswer(user) : fakeAnswer(user);
-        const answer = (): void => sendJson(res, 200, completion(model, step.text ?? derived, user.length));
+        const answer = (): void => {
+          const body = completion(model, step.text ?? derived, user.length, 'stop', options.usage !== false);
+          const u = body.usage as { total_tokens: number } | undefined;
+          const now = Date.now();
+          const limited = options.tokensPerMinute === undefined ? undefined : tokenLimit(usage, options.tokensPerMinute, u?.total_tokens ?? 0, now);
+          if (limited?.refused) {
+            overLimit++;
+            apiError(res, 429, 'Rate limit reached for tokens per min', 'tokens', 'rate_limit_exceeded', limited.headers);
+            return;
+          }
+          const limitHeaders = limited?.headers ?? {};
+          if (u) usage.push({ at: now, tokens: u.total_tokens });
+          sendJson(res, 200, body, { ...limitHeaders, ...step.headers });
+        };
         if (delay <= 0) answer();
         else {
           const t = setTimeout(() => {
@@ -212,7 +206,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         return;
       }
       case 'rate-limit':
-        apiError(res, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded', step.retryAfter !== undefined ? { 'retry-after': step.retryAfter } : {});
+        apiError(res, 429, 'Rate limit reached for requests', 'requests', 'rate_limit_exceeded', {
+          ...(step.retryAfter !== undefined ? { 'retry-after': step.retryAfter } : {}),
+          ...step.headers,
+        });
         return;
       case 'server-error':
         apiError(res, step.status ?? 503, 'The server is overloaded or not ready yet.', 'server_error', null);
@@ -259,11 +256,17 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       return requests.length;
     },
     requests,
+    usage,
+    get overLimit() {
+      return overLimit;
+    },
     script(...steps: FakeLlmStep[]) {
       queue.push(...steps);
     },
     reset() {
       requests.length = 0;
+      usage.length = 0;
+      overLimit = 0;
       queue = [];
     },
     close() {
@@ -289,7 +292,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const port = Number(argValue(args, '--port') ?? 0);
   const latencyMs = Number(argValue(args, '--latency-ms') ?? 0);
   const apiKey = argValue(args, '--api-key');
-  const llm = await startFakeLlm({ port, latencyMs, ...(apiKey ? { apiKey } : {}), ...(models.length ? { models } : {}) });
+  const tpm = argValue(args, '--tokens-per-minute');
+  const llm = await startFakeLlm({ port, latencyMs, ...(apiKey ? { apiKey } : {}), ...(models.length ? { models } : {}), ...(tpm ? { tokensPerMinute: Number(tpm) } : {}) });
   process.stdout.write(`${llm.url}\n`);
   const stop = (): void => {
     void llm.close().then(() => process.exit(0));

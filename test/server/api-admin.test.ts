@@ -1,10 +1,13 @@
-// AdminService: admins only (claim and account flag), the overview, dead letters (streams only).
+// AdminService: admins only (claim and account flag), the overview, the job history, dead letters
+// (streams only); a user's own day history from SummaryService.
 // @date-sensitive: dates are days from today (harness.ts dayOffset); run on awkward days by scripts/run-tests.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AdminService } from '../../src/gen/diary/v1/admin_pb.js';
 import { DiaryService } from '../../src/gen/diary/v1/diaries_pb.js';
+import { SummaryService } from '../../src/gen/diary/v1/summaries_pb.js';
+import { saveDailyOutcome } from '../../src/db/summaries.js';
 import { createLogger } from '../../src/logger.js';
 import { mintToken } from '../../src/server/tokens.js';
 import { keysFor } from '../../src/transport/keys.js';
@@ -53,6 +56,40 @@ describe('pubsub', () => {
     assert.ok(o.summaries.some((s) => s.kind === 'daily' && s.status === 'done' && s.count >= 1n));
     assert.ok(o.throughput.reduce((n, p) => n + p.done, 0n) >= 1n);
     assert.ok(o.processedTotal >= 0n);
+  });
+
+  test('the job history: recent jobs by outcome, kind and user, one job’s attempts, and the user’s own day', async () => {
+    const admin = await api.newUser({ admin: true });
+    const user = await api.newUser();
+    const date = dayOffset(-3);
+    await api.client(DiaryService, user.token).saveDiary({ date, content: 'y'.repeat(50) });
+    const db = api.testDb.db;
+    const [row] = await db.query<{ version: number }>('SELECT version::int AS version FROM diaries WHERE user_id = $1 AND date = $2', [user.id, date]);
+    const version = (row as { version: number }).version;
+    const base = { messageId: 'm', trigger: 'diary_saved', subscriber: 'host-1-abc', queuedMs: 12, runningMs: 340, errorClass: null };
+    await saveDailyOutcome(db, user.id, date, version, { status: 'retrying', error: 'LLM timeout after 5 attempts', attempt: { ...base, deliveryCount: 1, errorClass: 'timeout' } });
+    await saveDailyOutcome(db, user.id, date, version, { status: 'failed', error: 'LLM auth: HTTP 401', attempt: { ...base, deliveryCount: 2, errorClass: 'auth' } });
+
+    const c = api.client(AdminService, admin.token);
+    const failed = await c.listJobs({ outcome: 'failed', userId: user.id });
+    assert.deepEqual(failed.jobs.map((j) => [j.kind, j.period, j.outcome, j.errorClass, j.attempts]), [['daily', date, 'failed', 'auth', 2]]);
+    assert.equal((await c.listJobs({ outcome: 'done', userId: user.id })).jobs.length, 0);
+    assert.equal((await c.listJobs({ kind: 'monthly', userId: user.id })).jobs.length, 0);
+    const job = await c.getJob({ kind: 'daily', userId: user.id, period: date });
+    assert.deepEqual(job.attempts.map((a) => [a.deliveryCount, a.outcome, a.errorClass, a.subscriber, a.trigger, a.queuedMs, a.runningMs]), [
+      [1, 'retrying', 'timeout', 'host-1-abc', 'diary_saved', 12n, 340n],
+      [2, 'failed', 'auth', 'host-1-abc', 'diary_saved', 12n, 340n],
+    ]);
+    for (const bad of [{ outcome: 'exploded' }, { kind: 'weekly' }, { userId: 'nope' }]) {
+      assert.equal((await failure(c.listJobs(bad))).code, Code.InvalidArgument, JSON.stringify(bad));
+    }
+    assert.equal((await failure(c.getJob({ kind: 'monthly', userId: user.id, period: '2024-13' }))).code, Code.InvalidArgument);
+    assert.equal((await failure(api.client(AdminService, user.token).listJobs({}))).code, Code.PermissionDenied);
+
+    // The user sees their own day's attempts, without the subscriber's name; nobody else's.
+    const mine = await api.client(SummaryService, user.token).getDailyHistory({ date });
+    assert.deepEqual(mine.attempts.map((a) => [a.outcome, a.errorClass, a.subscriber]), [['retrying', 'timeout', ''], ['failed', 'auth', '']]);
+    assert.equal((await api.client(SummaryService, admin.token).getDailyHistory({ date })).attempts.length, 0);
   });
 
   test('dead letters: FailedPrecondition in pubsub mode', async () => {

@@ -4,10 +4,15 @@
 // Parameters (arrays of equal length, one element per outcome; a (user_id, date) may appear once):
 //   $1 user_id uuid[], $2 date date[], $3 version bigint[] (diaries.version the job read),
 //   $4 status text[], $5 summary text[], $6 model text[], $7 error text[] (NULL: none),
-//   $8 input_tokens int[], $9 output_tokens int[] (NULL: keep the stored count).
+//   $8 input_tokens int[], $9 output_tokens int[] (NULL: keep the stored count),
+//   and the attempt to record in job_attempts: $10 message_id text[], $11 trigger text[],
+//   $12 subscriber text[], $13 delivery_count int[] (NULL: record no attempt), $14 queued_ms bigint[],
+//   $15 running_ms bigint[], $16 error_class text[].
 // Returns: one row per stored outcome: n bigint (its 1-based position in the arrays), and
 //   set_config (ignored).
 // Index: diaries (user_id, date) unique; diary_summary_days (user_id, date) unique (the upsert).
+// The attempt row goes in with the outcome (one statement, one commit): `superseded` when the
+// outcome was not stored because the diary changed meanwhile; none for a user deleted meanwhile.
 // The diaries are locked in key order (input), and their months through the triggers in the same
 // order, so concurrent batches cannot deadlock. A failure keeps the last good summary text and
 // model; a success replaces them and resets attempts. set_config turns synchronous_commit off for
@@ -16,8 +21,10 @@ export const SAVE_DAILY_OUTCOMES = `
 WITH v AS (
        SELECT *
          FROM unnest($1::uuid[], $2::date[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::int[], $9::int[]) WITH ORDINALITY
-           AS v(user_id, date, version, status, summary, model, error, input_tokens, output_tokens, n)),
+                     $7::text[], $8::int[], $9::int[], $10::text[], $11::text[], $12::text[], $13::int[],
+                     $14::bigint[], $15::bigint[], $16::text[]) WITH ORDINALITY
+           AS v(user_id, date, version, status, summary, model, error, input_tokens, output_tokens,
+                message_id, trigger, subscriber, delivery_count, queued_ms, running_ms, error_class, n)),
      input AS (
        SELECT i.user_id, i.date
          FROM diaries i JOIN v ON i.user_id = v.user_id AND i.date = v.date AND i.version = v.version
@@ -43,6 +50,14 @@ WITH v AS (
        -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
        WHERE excluded.status = 'done' OR s.status <> 'done'
           OR s.source_version IS DISTINCT FROM excluded.source_version
-       RETURNING user_id, date)
+       RETURNING user_id, date),
+     attempt AS (
+       INSERT INTO job_attempts (kind, user_id, period, message_id, trigger, subscriber, delivery_count,
+                                 queued_ms, running_ms, outcome, error_class, error, input_tokens, output_tokens)
+       SELECT 'daily', v.user_id, v.date::text, v.message_id, v.trigger, v.subscriber, v.delivery_count,
+              v.queued_ms, v.running_ms, CASE WHEN saved.user_id IS NULL THEN 'superseded' ELSE v.status END,
+              v.error_class, v.error, v.input_tokens, v.output_tokens
+         FROM v LEFT JOIN saved ON saved.user_id = v.user_id AND saved.date = v.date
+        WHERE v.delivery_count IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id))
 SELECT v.n, set_config('synchronous_commit', 'off', true)
   FROM saved JOIN v ON saved.user_id = v.user_id AND saved.date = v.date`;

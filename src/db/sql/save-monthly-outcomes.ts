@@ -6,11 +6,16 @@
 // appear once):
 //   $1 user_id uuid[], $2 year int[], $3 month int[], $4 version bigint[] (diary_months.inputs_version
 //   the job read), $5 status text[], $6 summary text[], $7 model text[], $8 error text[] (NULL: none),
-//   $9 input_tokens int[], $10 output_tokens int[] (NULL: keep the stored count).
+//   $9 input_tokens int[], $10 output_tokens int[] (NULL: keep the stored count),
+//   and the attempt to record in job_attempts: $11 message_id text[], $12 trigger text[],
+//   $13 subscriber text[], $14 delivery_count int[] (NULL: record no attempt), $15 queued_ms bigint[],
+//   $16 running_ms bigint[], $17 error_class text[].
 // Returns: one row per stored outcome: n bigint (its 1-based position in the arrays), and
 //   set_config (ignored).
 // Index: diary_months primary key; diary_summary_months (user_id, year, month) unique (the upsert).
 // The diary_months rows are locked in key order (input), so concurrent batches cannot deadlock.
+// The attempt row goes in with the outcome (one statement, one commit): `superseded` when the
+// outcome was not stored because the month changed meanwhile; none for a user deleted meanwhile.
 // A failure keeps the last good summary text and model; a success replaces them and resets
 // attempts. set_config turns synchronous_commit off for this transaction only (see
 // "Asynchronous commit" in ../summaries.ts).
@@ -18,8 +23,10 @@ export const SAVE_MONTHLY_OUTCOMES = `
 WITH v AS (
        SELECT *
          FROM unnest($1::uuid[], $2::int[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::int[], $10::int[]) WITH ORDINALITY
-           AS v(user_id, year, month, version, status, summary, model, error, input_tokens, output_tokens, n)),
+                     $8::text[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::int[],
+                     $15::bigint[], $16::bigint[], $17::text[]) WITH ORDINALITY
+           AS v(user_id, year, month, version, status, summary, model, error, input_tokens, output_tokens,
+                message_id, trigger, subscriber, delivery_count, queued_ms, running_ms, error_class, n)),
      input AS (
        SELECT i.user_id, i.year, i.month
          FROM diary_months i
@@ -47,6 +54,15 @@ WITH v AS (
        -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
        WHERE excluded.status = 'done' OR s.status <> 'done'
           OR s.source_version IS DISTINCT FROM excluded.source_version
-       RETURNING user_id, year, month)
+       RETURNING user_id, year, month),
+     attempt AS (
+       INSERT INTO job_attempts (kind, user_id, period, message_id, trigger, subscriber, delivery_count,
+                                 queued_ms, running_ms, outcome, error_class, error, input_tokens, output_tokens)
+       SELECT 'monthly', v.user_id, v.year::text || '-' || lpad(v.month::text, 2, '0'), v.message_id, v.trigger,
+              v.subscriber, v.delivery_count, v.queued_ms, v.running_ms,
+              CASE WHEN saved.user_id IS NULL THEN 'superseded' ELSE v.status END,
+              v.error_class, v.error, v.input_tokens, v.output_tokens
+         FROM v LEFT JOIN saved ON saved.user_id = v.user_id AND saved.year = v.year AND saved.month = v.month
+        WHERE v.delivery_count IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id))
 SELECT v.n, set_config('synchronous_commit', 'off', true)
   FROM saved JOIN v ON saved.user_id = v.user_id AND saved.year = v.year AND saved.month = v.month`;

@@ -1,42 +1,56 @@
 // AdminService: the operations dashboard's data — queue state and dead letters through the
-// transport's inspector, scheduler ticks and summaries by status from the database, and this
-// process's job counters from its Prometheus registry.
+// transport's inspector, scheduler ticks and summaries by status from the database, and the job
+// counters of the whole fleet (every live process's report, summed).
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Db } from '../../db/db.js';
+import { jobAttempts, listJobs, type JobKind } from '../../db/job-history.js';
 import { lastTicks } from '../../db/scheduler-ticks.js';
 import { summaryCounts } from '../../db/status.js';
 import { throughputLastHour } from '../../db/throughput.js';
 import {
   AdminService,
   DeadLetterSchema,
+  FleetCountersSchema,
+  FleetMemberSchema,
+  JobSummarySchema,
   PendingEntrySchema,
   SchedulerTickSchema,
   StatusCountSchema,
   ThroughputPointSchema,
   OverviewSchema,
 } from '../../gen/diary/v1/admin_pb.js';
-import { jobsInFlight, jobsProcessed, messagesRejected } from '../../metrics.js';
+import { fleetTotals, type Fleet, type FleetCounters } from '../../transport/fleet.js';
 import { NoDeadLettersError, type DeadLetterStore, type Inspector } from '../../transport/inspector.js';
+import { UUID_RE } from '../../messages.js';
 import { requireAdmin } from '../auth.js';
-import { invalid } from '../validate.js';
+import { toJobAttempt } from '../job-history-view.js';
+import { invalid, requireDate } from '../validate.js';
 
 export interface AdminServiceDeps {
   db: Db;
   inspector: Inspector;
+  fleet: Fleet;
 }
 
-const PROCESSED = new Set(['done', 'current']);
-const FAILED = new Set(['failed', 'retry', 'lease_lost']);
-
-/** Sums a counter's series whose `outcome` label is in `outcomes` (all series when omitted). */
-async function sum(metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, string | number | undefined> }> }> }, outcomes?: Set<string>) {
-  const { values } = await metric.get();
-  return values.filter((v) => !outcomes || outcomes.has(String(v.labels.outcome))).reduce((a, v) => a + v.value, 0);
-}
+const counters = (c: FleetCounters) =>
+  create(FleetCountersSchema, { processed: BigInt(c.processed), failed: BigInt(c.failed), rejected: BigInt(c.rejected), shed: BigInt(c.shed) });
 
 const IDS_MAX = 1000;
+const OUTCOMES = new Set(['done', 'failed', 'retrying', 'superseded']);
+
+function kindOf(kind: string, required: boolean): JobKind | undefined {
+  if (kind === 'daily' || kind === 'monthly') return kind;
+  if (kind === '' && !required) return undefined;
+  throw invalid('kind must be daily or monthly');
+}
+
+function userOf(userId: string, required: boolean): string | undefined {
+  if (userId === '' && !required) return undefined;
+  if (!UUID_RE.test(userId)) throw invalid('user_id must be a user id (UUID)');
+  return userId;
+}
 
 export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminService> {
   const deadLetters = (): DeadLetterStore => {
@@ -51,12 +65,14 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
   return {
     async getOverview(_req, ctx) {
       requireAdmin(ctx);
-      const [ticks, counts, throughput, queue] = await Promise.all([
+      const [ticks, counts, throughput, queue, members] = await Promise.all([
         lastTicks(deps.db),
         summaryCounts(deps.db),
         throughputLastHour(deps.db),
         deps.inspector.status(),
+        deps.fleet.members(),
       ]);
+      const fleet = fleetTotals(members);
       const overview: MessageInitShape<typeof OverviewSchema> = {
         transport: queue.transport,
         subscribers: queue.consumers,
@@ -75,10 +91,26 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           create(ThroughputPointSchema, { minute: timestampFromDate(new Date(p.minute)), done: BigInt(p.done), failed: BigInt(p.failed) }),
         ),
         throughputUntil: timestampFromDate(new Date(throughput.until)),
-        processedTotal: BigInt(await sum(jobsProcessed, PROCESSED)),
-        failedTotal: BigInt(await sum(jobsProcessed, FAILED)),
-        rejectedTotal: BigInt(await sum(messagesRejected)),
-        inFlight: BigInt(await sum(jobsInFlight)),
+        processedTotal: BigInt(fleet.totals.processed),
+        failedTotal: BigInt(fleet.totals.failed),
+        rejectedTotal: BigInt(fleet.totals.rejected),
+        shedTotal: BigInt(fleet.totals.shed),
+        inFlight: BigInt(fleet.inFlight),
+        perMinute: counters(fleet.perMinute),
+        fleet: members.map((m) =>
+          create(FleetMemberSchema, {
+            instance: m.instance,
+            role: m.role,
+            host: m.host,
+            pid: m.pid,
+            version: m.version,
+            concurrency: m.concurrency,
+            inFlight: BigInt(m.inFlight),
+            totals: counters(m.totals),
+            perMinute: counters(m.perMinute),
+            lastSeen: timestampFromDate(new Date(m.lastSeen)),
+          }),
+        ),
       };
       return overview;
     },
@@ -99,6 +131,45 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
           });
         }),
       };
+    },
+
+    async listJobs(req, ctx) {
+      requireAdmin(ctx);
+      if (req.outcome !== '' && !OUTCOMES.has(req.outcome)) throw invalid(`outcome must be one of ${[...OUTCOMES].join(', ')}`);
+      const kind = kindOf(req.kind, false);
+      const userId = userOf(req.userId, false);
+      const rows = await listJobs(deps.db, {
+        limit: req.limit <= 0 ? 100 : Math.min(req.limit, 500),
+        ...(req.outcome ? { outcome: req.outcome } : {}),
+        ...(kind ? { kind } : {}),
+        ...(userId ? { userId } : {}),
+      });
+      return {
+        jobs: rows.map((j) =>
+          create(JobSummarySchema, {
+            kind: j.kind,
+            userId: j.user_id,
+            email: j.email,
+            period: j.period,
+            outcome: j.outcome,
+            errorClass: j.error_class ?? '',
+            error: j.error ?? '',
+            trigger: j.trigger ?? '',
+            attempts: j.attempts,
+            lastAt: timestampFromDate(j.last_at),
+          }),
+        ),
+      };
+    },
+
+    async getJob(req, ctx) {
+      requireAdmin(ctx);
+      const kind = kindOf(req.kind, true) as JobKind;
+      const userId = userOf(req.userId, true) as string;
+      const period = kind === 'daily' ? requireDate(req.period, 'period') : req.period;
+      if (kind === 'monthly' && !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) throw invalid('period must be YYYY-MM for a monthly job');
+      const rows = await jobAttempts(deps.db, userId, kind, period);
+      return { attempts: rows.map((r) => toJobAttempt(r, 'operator')) };
     },
 
     async replayDeadLetters(req, ctx) {

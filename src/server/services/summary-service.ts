@@ -1,8 +1,10 @@
-// SummaryService: the caller's daily and monthly summaries with their real status, and a manual
-// "summarize now" that is rate-limited per user and refused for today and the current month.
+// SummaryService: the caller's daily and monthly summaries with their real status, a day's summary
+// history, and a manual "summarize now" that is rate-limited per user and refused for today and
+// the current month.
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { Db } from '../../db/db.js';
 import { getDiary } from '../../db/diaries.js';
+import { jobAttempts } from '../../db/job-history.js';
 import { setDailyStatus, setMonthlyStatus } from '../../db/summaries.js';
 import { dailySummaryView, monthHasDiaries, monthlySummaryView } from '../../db/summary-views.js';
 import { SummaryService } from '../../gen/diary/v1/summaries_pb.js';
@@ -13,6 +15,7 @@ import { callerOf } from '../auth.js';
 import { isPastMonth, todayIn } from '../../calendar.js';
 import { publishJob } from '../publish-job.js';
 import type { RequestLimiter } from '../../transport/limits.js';
+import { toJobAttempt } from '../job-history-view.js';
 import { toSummary } from '../summary-status.js';
 import { invalid, parseMonth, requireDate, requireMonth } from '../validate.js';
 
@@ -49,6 +52,11 @@ export function summaryService(deps: SummaryServiceDeps): ServiceImpl<typeof Sum
     async getDailySummary(req, ctx) {
       const caller = callerOf(ctx);
       return toSummary(await dailySummaryView(db, caller.userId, requireDate(req.date)));
+    },
+    async getDailyHistory(req, ctx) {
+      const caller = callerOf(ctx);
+      const rows = await jobAttempts(db, caller.userId, 'daily', requireDate(req.date));
+      return { attempts: rows.map((r) => toJobAttempt(r, 'user')) };
     },
     async getMonthlySummary(req, ctx) {
       const caller = callerOf(ctx);

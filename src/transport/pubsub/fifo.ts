@@ -29,3 +29,39 @@ export class Fifo<T> {
     this.head = 0;
   }
 }
+
+/**
+ * Two FIFOs, the first always taken before the second: jobs a user triggered (diary_saved,
+ * manual) before schedule jobs waiting beside them, each lane in arrival order.
+ */
+export class PriorityFifo<T> {
+  readonly #urgent = new Fifo<T>();
+  readonly #normal = new Fifo<T>();
+
+  get length(): number {
+    return this.#urgent.length + this.#normal.length;
+  }
+
+  /** Items waiting in the normal lane. */
+  get normalLength(): number {
+    return this.#normal.length;
+  }
+
+  push(item: T, urgent: boolean): void {
+    (urgent ? this.#urgent : this.#normal).push(item);
+  }
+
+  shift(): T | undefined {
+    return this.#urgent.length > 0 ? this.#urgent.shift() : this.#normal.shift();
+  }
+
+  /** Takes the oldest normal item out (to make room for an urgent one). */
+  shiftNormal(): T | undefined {
+    return this.#normal.shift();
+  }
+
+  clear(): void {
+    this.#urgent.clear();
+    this.#normal.clear();
+  }
+}

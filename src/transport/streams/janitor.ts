@@ -4,14 +4,14 @@ import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logger.js';
 import { deadLetters, streamLength, streamOldestPending, streamPending } from '../../metrics.js';
 import { periodic } from '../../periodic.js';
-import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import { keysOfPartition, type Keys } from '../keys.js';
+import type { RedisConn } from '../redis-connection.js';
 import { errorMessage, reapIdleConsumers, trimAcknowledged } from './stream-commands.js';
-import { streamsStatus } from './streams-inspector.js';
+import { allPartitionsStatus } from './streams-inspector.js';
 import type { ThrottledWarn } from './throttled-warn.js';
 
 export interface StreamsJanitorOptions {
-  client: RedisClient;
+  client: RedisConn;
   keys: Keys;
   logger: Logger;
   clock: Clock;
@@ -24,6 +24,8 @@ export interface StreamsJanitorOptions {
   consumerIdleMs: number;
   /** Period of one round. */
   everyMs: number;
+  /** Sets the queue gauges (the main stream's janitor does; the urgent stream's does not). @defaultValue true */
+  metrics?: boolean;
 }
 
 export interface StreamsJanitor {
@@ -38,11 +40,16 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
 
   async function round(): Promise<void> {
     try {
-      const trimmed = await trimAcknowledged(client, keys, options.maxLen);
-      if (trimmed > 0) logger.debug({ trimmed }, 'stream trimmed');
-      const reaped = await reapIdleConsumers(client, keys, options.consumerName, options.consumerIdleMs);
-      if (reaped.length > 0) logger.info({ consumers: reaped }, 'removed idle stream consumers');
-      const s = await streamsStatus(client, keys);
+      // Per partition: each stream trimmed and reaped by a script on that stream alone.
+      for (const partition of keys.partitions) {
+        const k = keysOfPartition(keys, partition);
+        const trimmed = await trimAcknowledged(client, k, options.maxLen);
+        if (trimmed > 0) logger.debug({ trimmed, stream: k.stream }, 'stream trimmed');
+        const reaped = await reapIdleConsumers(client, k, options.consumerName, options.consumerIdleMs);
+        if (reaped.length > 0) logger.info({ consumers: reaped, stream: k.stream }, 'removed idle stream consumers');
+      }
+      if (options.metrics === false) return;
+      const s = await allPartitionsStatus(client, keys);
       streamLength.set(s.length);
       streamPending.set(s.pending);
       streamOldestPending.set((s.oldestPendingIdleMs ?? 0) / 1000);

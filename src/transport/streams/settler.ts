@@ -117,6 +117,19 @@ export function createSettler(options: SettlerOptions): Settler {
           // no-op. Not aborting a job on a lost lease is deliberate: the new owner meets the job's
           // claim (held by this run) and hands its copy back.
           return acknowledge(lease, 1);
+        case 'defer':
+          // Leased and renewed while it waits (retry-waiting), then queued again as it was: the
+          // same delivery, so the wait counts neither as a delivery nor as a failure.
+          if (options.stopping() || lease.state.kind === 'lost') return leave(lease);
+          book.wait(
+            lease,
+            clock.setTimeout(() => {
+              if (options.stopping() || book.get(lease.id) !== lease || lease.state.kind !== 'retry-waiting') return;
+              book.enqueue(lease.data, delivery);
+              options.changed();
+            }, s.delayMs),
+          );
+          return;
         case 'retry':
           // Stopping: leave it pending for a peer. Lost: its new owner has it.
           if (options.stopping() || lease.state.kind === 'lost') return leave(lease);

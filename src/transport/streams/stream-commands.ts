@@ -1,7 +1,7 @@
 // Every Redis command of the Streams transport and its admin, with replies parsed into plain
 // values: the consume loop, the janitor and the CLI never read raw Redis replies themselves.
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import type { RedisConn } from '../redis-connection.js';
 import { loadScript, runScript } from '../scripts.js';
 
 const CLAIM_OWN = loadScript('stream-claim-own');
@@ -104,7 +104,7 @@ function isUnsupported(err: unknown): boolean {
  * Creates the consumer group at the stream's start (id 0, MKSTREAM), so entries published before
  * any subscriber ever ran are processed. An existing group is kept as it is.
  */
-export async function ensureGroup(client: RedisClient, keys: Keys): Promise<void> {
+export async function ensureGroup(client: RedisConn, keys: Keys): Promise<void> {
   try {
     await client.sendCommand(['XGROUP', 'CREATE', keys.stream, keys.group, '0', 'MKSTREAM']);
   } catch (err) {
@@ -113,7 +113,7 @@ export async function ensureGroup(client: RedisClient, keys: Keys): Promise<void
 }
 
 /** Asks the server (COMMAND INFO) rather than parsing versions: forks and backports vary. */
-export async function detectFeatures(client: RedisClient): Promise<StreamFeatures> {
+export async function detectFeatures(client: RedisConn): Promise<StreamFeatures> {
   try {
     const info = asArray(await client.sendCommand(['COMMAND', 'INFO', 'XACKDEL']));
     return { ackDelete: info.length > 0 && info[0] !== null && info[0] !== undefined };
@@ -124,13 +124,13 @@ export async function detectFeatures(client: RedisClient): Promise<StreamFeature
 
 // ---- publishing and reading ----------------------------------------------------------------
 
-export async function addEntry(client: RedisClient, keys: Keys, data: string): Promise<string> {
+export async function addEntry(client: RedisConn, keys: Keys, data: string): Promise<string> {
   return asString(await client.sendCommand(['XADD', keys.stream, '*', 'data', data])) ?? '';
 }
 
 /** Reads up to `count` never-delivered entries for `consumer`, blocking up to `blockMs`. */
 export async function readNew(
-  reader: RedisClient,
+  reader: RedisConn,
   keys: Keys,
   consumer: string,
   count: number,
@@ -152,7 +152,7 @@ export async function readNew(
 }
 
 /** Ids pending for `consumer`, oldest first. */
-export async function ownPendingIds(client: RedisClient, keys: Keys, consumer: string, count: number): Promise<string[]> {
+export async function ownPendingIds(client: RedisConn, keys: Keys, consumer: string, count: number): Promise<string[]> {
   const reply = await client.sendCommand(['XPENDING', keys.stream, keys.group, '-', '+', String(count), consumer]);
   return asArray(reply)
     .map((row) => asString(asArray(row)[0]))
@@ -161,7 +161,7 @@ export async function ownPendingIds(client: RedisClient, keys: Keys, consumer: s
 
 // ---- leases, claims and settlement ----------------------------------------------------------
 
-export async function claimOwn(client: RedisClient, keys: Keys, consumer: string, ids: readonly string[]): Promise<OwnClaim[]> {
+export async function claimOwn(client: RedisConn, keys: Keys, consumer: string, ids: readonly string[]): Promise<OwnClaim[]> {
   if (ids.length === 0) return [];
   const reply = await runScript<unknown>(client, CLAIM_OWN, [keys.stream], [keys.group, consumer, ...ids]);
   return asArray(reply).map((row): OwnClaim => {
@@ -175,7 +175,7 @@ export async function claimOwn(client: RedisClient, keys: Keys, consumer: string
 }
 
 /** Renews the leases of `ids`; returns the ids this consumer no longer owns. */
-export async function renewLeases(client: RedisClient, keys: Keys, consumer: string, ids: readonly string[]): Promise<string[]> {
+export async function renewLeases(client: RedisConn, keys: Keys, consumer: string, ids: readonly string[]): Promise<string[]> {
   const lost: string[] = [];
   // Bounded batches keep each script run short (a script blocks the server while it runs).
   for (let i = 0; i < ids.length; i += 200) {
@@ -197,7 +197,7 @@ export interface AutoClaimResult {
 
 /** XAUTOCLAIM of entries idle longer than `minIdleMs`, with their delivery counts. */
 export async function autoClaim(
-  client: RedisClient,
+  client: RedisConn,
   keys: Keys,
   consumer: string,
   minIdleMs: number,
@@ -225,7 +225,7 @@ export async function autoClaim(
  * Returns the features to use from now on (XACKDEL refused: fall back to XACK for good).
  */
 export async function ackEntries(
-  client: RedisClient,
+  client: RedisConn,
   keys: Keys,
   ids: readonly string[],
   features: StreamFeatures,
@@ -245,7 +245,7 @@ export async function ackEntries(
 }
 
 /** Acknowledges and deletes entries that must never be delivered again (malformed). */
-export async function ackAndDelete(client: RedisClient, keys: Keys, ids: readonly string[]): Promise<void> {
+export async function ackAndDelete(client: RedisConn, keys: Keys, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await client.multi().addCommand(['XACK', keys.stream, keys.group, ...ids]).addCommand(['XDEL', keys.stream, ...ids]).exec();
 }
@@ -258,7 +258,7 @@ export interface DeadLetterInput {
 }
 
 /** Moves an entry this consumer owns to the dead-letter stream; false when it is no longer ours. */
-export async function deadLetter(client: RedisClient, keys: Keys, consumer: string, input: DeadLetterInput): Promise<boolean> {
+export async function deadLetter(client: RedisConn, keys: Keys, consumer: string, input: DeadLetterInput): Promise<boolean> {
   const reply = await runScript<unknown>(client, DEAD_LETTER, [keys.stream, keys.dead], [
     keys.group, consumer, input.id, input.data, input.error, input.deliveries, new Date().toISOString(),
   ]);
@@ -268,12 +268,12 @@ export async function deadLetter(client: RedisClient, keys: Keys, consumer: stri
 // ---- maintenance ---------------------------------------------------------------------------
 
 /** Trims entries every group has read and acknowledged, once the stream is longer than `maxLen`. */
-export async function trimAcknowledged(client: RedisClient, keys: Keys, maxLen: number): Promise<number> {
+export async function trimAcknowledged(client: RedisConn, keys: Keys, maxLen: number): Promise<number> {
   return asNumber(await runScript<unknown>(client, TRIM, [keys.stream], [maxLen]));
 }
 
 /** Removes consumers holding nothing and idle longer than `minIdleMs`; returns their names. */
-export async function reapIdleConsumers(client: RedisClient, keys: Keys, self: string, minIdleMs: number): Promise<string[]> {
+export async function reapIdleConsumers(client: RedisConn, keys: Keys, self: string, minIdleMs: number): Promise<string[]> {
   const reply = await runScript<unknown>(client, REAP_CONSUMERS, [keys.stream], [keys.group, minIdleMs, self]);
   return asArray(reply)
     .map(asString)

@@ -2,7 +2,7 @@
 // consumer name: the consumer's parts see only this, so unit tests give them an in-memory stream
 // (test/helpers/fake-stream.ts) and a simulated clock.
 import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import type { RedisConn } from '../redis-connection.js';
 import {
   ackAndDelete,
   ackEntries,
@@ -50,9 +50,9 @@ export interface StreamOps {
 
 export interface RedisStreamOpsOptions {
   /** Every non-blocking command. */
-  client: RedisClient;
+  client: RedisConn;
   /** The blocking XREADGROUP's own connection. */
-  reader: RedisClient;
+  reader: RedisConn;
   keys: Keys;
   consumer: string;
   features: StreamFeatures;

@@ -2,8 +2,9 @@
 // dead-letter stream — for `diary-events status`, the dashboard, `dlq list | replay | purge` and
 // the janitor's metrics.
 import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
-import type { Keys } from '../keys.js';
-import type { RedisClient } from '../redis-connection.js';
+import { keysOfPartition, urgentLane, type Keys, type PartitionKeys } from '../keys.js';
+import type { RedisConn } from '../redis-connection.js';
+import { streamsCapacity } from './streams-capacity.js';
 import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
 
 export interface GroupStatus {
@@ -39,7 +40,7 @@ async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
   }
 }
 
-export async function streamsStatus(client: RedisClient, keys: Keys): Promise<StreamsStatus> {
+export async function streamsStatus(client: RedisConn, keys: Keys): Promise<StreamsStatus> {
   const [length, deadLetters, groupsReply, consumersReply, oldestReply, time] = await Promise.all([
     client.sendCommand(['XLEN', keys.stream]),
     client.sendCommand(['XLEN', keys.dead]),
@@ -79,6 +80,49 @@ export async function streamsStatus(client: RedisClient, keys: Keys): Promise<St
   };
 }
 
+/** The status of every partition's stream together (the one stream when unpartitioned). */
+export async function allPartitionsStatus(client: RedisConn, keys: Keys): Promise<StreamsStatus> {
+  if (!keys.partitioned) return streamsStatus(client, keys);
+  const all = await Promise.all(keys.partitions.map((p) => streamsStatus(client, keysOfPartition(keys, p))));
+  const consumers = new Map<string, ConsumerStatus>();
+  const groups = new Map<string, GroupStatus>();
+  for (const s of all) {
+    for (const c of s.pendingPerConsumer) {
+      const seen = consumers.get(c.name);
+      consumers.set(c.name, seen ? { name: c.name, pending: seen.pending + c.pending, idleMs: Math.min(seen.idleMs, c.idleMs) } : { ...c });
+    }
+    for (const g of s.groups) {
+      const seen = groups.get(g.name);
+      groups.set(g.name, seen ? { ...seen, consumers: Math.max(seen.consumers, g.consumers), pending: seen.pending + g.pending } : { ...g });
+    }
+  }
+  const oldest = (pick: (s: StreamsStatus) => number | null) => {
+    const values = all.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : Math.max(...values);
+  };
+  return {
+    length: all.reduce((n, s) => n + s.length, 0),
+    groups: [...groups.values()],
+    pending: all.reduce((n, s) => n + s.pending, 0),
+    pendingPerConsumer: [...consumers.values()],
+    oldestPendingAgeMs: oldest((s) => s.oldestPendingAgeMs),
+    oldestPendingIdleMs: oldest((s) => s.oldestPendingIdleMs),
+    deadLetters: all[0]?.deadLetters ?? 0,
+    consumers: consumers.size,
+  };
+}
+
+/** The partition a replayed job goes to: its user's (the first when its data names none). */
+function replayPartition(keys: Keys, data: string): PartitionKeys {
+  try {
+    const user: unknown = (JSON.parse(data) as Record<string, unknown>).user_id;
+    if (typeof user === 'string') return keys.partitionOf(user);
+  } catch {
+    // not JSON: the subscriber rejects it again, visibly
+  }
+  return keys.partitions[0] as PartitionKeys;
+}
+
 function deadLetterFrom(raw: unknown): DeadLetter | undefined {
   const [id, fields] = asArray(raw);
   const entryId = asString(id);
@@ -95,7 +139,7 @@ function deadLetterFrom(raw: unknown): DeadLetter | undefined {
 }
 
 /** The oldest `limit` dead letters. */
-export async function dlqList(client: RedisClient, keys: Keys, limit: number): Promise<DeadLetter[]> {
+export async function dlqList(client: RedisConn, keys: Keys, limit: number): Promise<DeadLetter[]> {
   const reply = await client.sendCommand(['XRANGE', keys.dead, '-', '+', 'COUNT', String(limit)]);
   return asArray(reply)
     .map(deadLetterFrom)
@@ -121,9 +165,16 @@ export function replayData(data: string): string {
  * Publishes dead letters to the job stream again and deletes them from the dead-letter stream,
  * each in one MULTI (never both, never neither). Returns how many were replayed; unknown ids are skipped.
  */
-export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
+export async function dlqReplay(client: RedisConn, keys: Keys, ids: readonly string[] | 'all'): Promise<number> {
   let replayed = 0;
   const replay = async (entry: DeadLetter) => {
+    if (keys.partitioned) {
+      // The dead letters and the job's partition live in two slots: publish, then delete. A crash
+      // between the two replays the job twice (claims and row versions make that harmless).
+      await client.sendCommand(['XADD', replayPartition(keys, entry.data).stream, '*', 'data', replayData(entry.data)]);
+      if (asNumber(await client.sendCommand(['XDEL', keys.dead, entry.id])) === 1) replayed++;
+      return;
+    }
     const [, deleted] = await client
       .multi()
       .addCommand(['XADD', keys.stream, '*', 'data', replayData(entry.data)])
@@ -149,12 +200,12 @@ export async function dlqReplay(client: RedisClient, keys: Keys, ids: readonly s
 }
 
 /** Deletes every dead letter; returns how many there were. */
-export async function dlqPurge(client: RedisClient, keys: Keys): Promise<number> {
+export async function dlqPurge(client: RedisConn, keys: Keys): Promise<number> {
   const [count] = await client.multi().addCommand(['XLEN', keys.dead]).addCommand(['DEL', keys.dead]).exec();
   return asNumber(count);
 }
 
-export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
+export function streamsInspector(client: RedisConn, keys: Keys): Inspector {
   const store = {
     list: (limit: number) => dlqList(client, keys, limit),
     replay: (ids: readonly string[] | 'all') => dlqReplay(client, keys, ids),
@@ -162,19 +213,27 @@ export function streamsInspector(client: RedisClient, keys: Keys): Inspector {
   };
   return {
     async status() {
-      const s = await streamsStatus(client, keys);
+      // The main stream and the urgent one (jobs a user triggered), every partition, shown together.
+      const [s, u] = await Promise.all([allPartitionsStatus(client, keys), allPartitionsStatus(client, urgentLane(keys))]);
+      const perConsumer = new Map<string, ConsumerStatus>();
+      for (const c of [...s.pendingPerConsumer, ...u.pendingPerConsumer]) {
+        const seen = perConsumer.get(c.name);
+        perConsumer.set(c.name, seen ? { name: c.name, pending: seen.pending + c.pending, idleMs: Math.min(seen.idleMs, c.idleMs) } : c);
+      }
+      const oldest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
       return {
         transport: 'streams',
-        where: [keys.stream],
-        consumers: s.consumers,
-        depth: s.length,
-        pending: s.pending,
-        pendingPerConsumer: s.pendingPerConsumer,
-        oldestPendingAgeMs: s.oldestPendingAgeMs,
-        oldestPendingIdleMs: s.oldestPendingIdleMs,
+        where: [...keys.partitions.map((p) => p.stream), ...urgentLane(keys).partitions.map((p) => p.stream)],
+        consumers: Math.max(s.consumers, u.consumers),
+        depth: s.length + u.length,
+        pending: s.pending + u.pending,
+        pendingPerConsumer: [...perConsumer.values()],
+        oldestPendingAgeMs: oldest(s.oldestPendingAgeMs, u.oldestPendingAgeMs),
+        oldestPendingIdleMs: oldest(s.oldestPendingIdleMs, u.oldestPendingIdleMs),
         deadLetters: s.deadLetters,
       };
     },
+    capacity: (highWater: number) => streamsCapacity(client, keys, highWater),
     deadLetters: () => store,
   };
 }

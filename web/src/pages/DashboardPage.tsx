@@ -1,39 +1,29 @@
-// The operations dashboard (admins): transport, subscribers, rates, scheduler ticks, summaries by
-// status, the pending list and dead letters (streams), and throughput over the last hour.
+// The operations dashboard (admins): transport, subscribers, the fleet's rates and processes,
+// scheduler ticks, summaries by status, the pending list and dead letters (streams), and
+// throughput over the last hour.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeadLetter, Overview } from '../../../src/gen/diary/v1/admin_pb';
 import { adminClient, errorMessage, tsDate } from '../api';
 import { formatDateTime, formatDuration } from '../dates';
 import { useI18n } from '../i18n';
 import { Notice } from '../components/Notice';
+import { FleetTable } from '../components/FleetTable';
+import { JobHistory } from '../components/JobHistory';
 import { ThroughputChart } from '../components/ThroughputChart';
 
 const POLL_MS = 5000;
-
-interface Sample {
-  at: number;
-  processed: number;
-  failed: number;
-  rejected: number;
-}
-
-interface Rates {
-  processed: number;
-  failed: number;
-  rejected: number;
-}
 
 export function DashboardPage() {
   const { t, lang } = useI18n();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [fetchedAt, setFetchedAt] = useState<Date>(new Date());
-  const [rates, setRates] = useState<Rates | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dead, setDead] = useState<DeadLetter[]>([]);
   const [replayInfo, setReplayInfo] = useState<string | null>(null);
   const [replayError, setReplayError] = useState<string | null>(null);
-  const prev = useRef<Sample | null>(null);
   const busy = useRef(false);
+  // Bumped by each poll, so the job history refreshes with the rest.
+  const [refresh, setRefresh] = useState(0);
 
   const load = useCallback(async () => {
     if (busy.current) return;
@@ -41,23 +31,8 @@ export function DashboardPage() {
     try {
       const o = await adminClient.getOverview({});
       const now = Date.now();
-      const sample: Sample = {
-        at: now,
-        processed: Number(o.processedTotal),
-        failed: Number(o.failedTotal),
-        rejected: Number(o.rejectedTotal),
-      };
-      const p = prev.current;
-      if (p && now > p.at) {
-        const perMin = (a: number, b: number) => (Math.max(0, a - b) * 60_000) / (now - p.at);
-        setRates({
-          processed: perMin(sample.processed, p.processed),
-          failed: perMin(sample.failed, p.failed),
-          rejected: perMin(sample.rejected, p.rejected),
-        });
-      }
-      prev.current = sample;
       setOverview(o);
+      setRefresh((n) => n + 1);
       setFetchedAt(new Date(now));
       setError(null);
       if (o.transport === 'streams') {
@@ -99,7 +74,9 @@ export function DashboardPage() {
   }
 
   const streams = overview.transport === 'streams';
-  const rate = (v: number | undefined) => (v === undefined ? t.ratePending : v.toFixed(1));
+  // The fleet's growth over the last minute, as every process reported it.
+  const rates = overview.perMinute;
+  const rate = (v: bigint | undefined) => String(v ?? 0n);
   const statuses = ['queued', 'processing', 'done', 'failed', 'stale'];
   const counts = new Map<string, number>();
   for (const s of overview.summaries) counts.set(`${s.kind}/${s.status}`, Number(s.count));
@@ -119,8 +96,9 @@ export function DashboardPage() {
         <Stat label={t.subscribers} value={overview.subscribers} testId="stat-subscribers" warn={overview.subscribers === 0} />
         <Stat label={t.inFlight} value={Number(overview.inFlight)} testId="stat-in-flight" />
         <Stat label={t.processedPerMin} value={rate(rates?.processed)} testId="stat-processed-rate" />
-        <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0) > 0} />
-        <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0) > 0} />
+        <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0n) > 0n} />
+        <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0n) > 0n} />
+        <Stat label={t.shedPerMin} value={rate(rates?.shed)} testId="stat-shed-rate" warn={(rates?.shed ?? 0n) > 0n} />
         {streams && (
           <>
             <Stat label={t.streamLength} value={Number(overview.streamLength)} testId="stat-stream-length" />
@@ -141,9 +119,14 @@ export function DashboardPage() {
         data-processed={String(overview.processedTotal)}
         data-failed={String(overview.failedTotal)}
         data-rejected={String(overview.rejectedTotal)}
+        data-shed={String(overview.shedTotal)}
+        data-in-flight={String(overview.inFlight)}
       >
-        {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal))}
+        {t.totals(Number(overview.processedTotal), Number(overview.failedTotal), Number(overview.rejectedTotal), Number(overview.shedTotal))}
       </p>
+
+      <FleetTable members={overview.fleet} />
+      <JobHistory refresh={refresh} />
 
       <section className="card">
         <h2>{t.throughput}</h2>

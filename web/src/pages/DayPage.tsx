@@ -7,6 +7,7 @@ import { useI18n } from '../i18n';
 import { linkProps } from '../router';
 import { useSession } from '../session';
 import { Notice } from '../components/Notice';
+import { DayHistory } from '../components/DayHistory';
 import { SummaryPanel, type Trigger } from '../components/SummaryPanel';
 
 export function DayPage({ date }: { date: string }) {
@@ -167,6 +168,7 @@ function DayView({ date }: { date: string }) {
           trigger={trigger}
         />
       </div>
+      <DayHistory key={`history-${date}`} date={date} />
     </div>
   );
 }

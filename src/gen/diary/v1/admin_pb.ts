@@ -4,6 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { JobHistorySchema } from "./summaries_pb.js";
+import { file_diary_v1_summaries } from "./summaries_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +14,155 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file diary/v1/admin.proto.
  */
 export const file_diary_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiFAoSR2V0T3ZlcnZpZXdSZXF1ZXN0Is0DCghPdmVydmlldxIRCgl0cmFuc3BvcnQYASABKAkSEwoLc3Vic2NyaWJlcnMYAiABKAUSFQoNc3RyZWFtX2xlbmd0aBgDIAEoAxIPCgdwZW5kaW5nGAQgASgDEhkKEW9sZGVzdF9wZW5kaW5nX21zGAUgASgDEhQKDGRlYWRfbGV0dGVycxgGIAEoAxIvCg9wZW5kaW5nX2VudHJpZXMYByADKAsyFi5kaWFyeS52MS5QZW5kaW5nRW50cnkSJgoFdGlja3MYCCADKAsyFy5kaWFyeS52MS5TY2hlZHVsZXJUaWNrEigKCXN1bW1hcmllcxgJIAMoCzIVLmRpYXJ5LnYxLlN0YXR1c0NvdW50EhcKD3Byb2Nlc3NlZF90b3RhbBgKIAEoAxIUCgxmYWlsZWRfdG90YWwYCyABKAMSFgoOcmVqZWN0ZWRfdG90YWwYDCABKAMSEQoJaW5fZmxpZ2h0GA0gASgDEi0KCnRocm91Z2hwdXQYDiADKAsyGS5kaWFyeS52MS5UaHJvdWdocHV0UG9pbnQSNAoQdGhyb3VnaHB1dF91bnRpbBgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoMUGVuZGluZ0VudHJ5EhAKCGNvbnN1bWVyGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSDwoHaWRsZV9tcxgDIAEoAyJ+Cg1TY2hlZHVsZXJUaWNrEgsKA2pvYhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmb3VuZBgDIAEoBRIRCglwdWJsaXNoZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFIjoKC1N0YXR1c0NvdW50EgwKBGtpbmQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWNvdW50GAMgASgDIlsKD1Rocm91Z2hwdXRQb2ludBIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGRvbmUYAiABKAMSDgoGZmFpbGVkGAMgASgDIicKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSDQoFbGltaXQYASABKAUiQAoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USJQoHZW50cmllcxgBIAMoCzIULmRpYXJ5LnYxLkRlYWRMZXR0ZXIieAoKRGVhZExldHRlchIKCgJpZBgBIAEoCRIMCgRkYXRhGAIgASgJEg0KBWVycm9yGAMgASgJEhIKCmRlbGl2ZXJpZXMYBCABKAUSLQoJZmFpbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0ChhSZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QSCwoDaWRzGAEgAygJEgsKA2FsbBgCIAEoCCItChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgFMoUCCgxBZG1pblNlcnZpY2USPwoLR2V0T3ZlcnZpZXcSHC5kaWFyeS52MS5HZXRPdmVydmlld1JlcXVlc3QaEi5kaWFyeS52MS5PdmVydmlldxJWCg9MaXN0RGVhZExldHRlcnMSIC5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiEuZGlhcnkudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USXAoRUmVwbGF5RGVhZExldHRlcnMSIi5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaIy5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiUAoPTGlzdEpvYnNSZXF1ZXN0Eg8KB291dGNvbWUYASABKAkSDAoEa2luZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEg0KBWxpbWl0GAQgASgFIs8BCgpKb2JTdW1tYXJ5EgwKBGtpbmQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgVlbWFpbBgDIAEoCRIOCgZwZXJpb2QYBCABKAkSDwoHb3V0Y29tZRgFIAEoCRITCgtlcnJvcl9jbGFzcxgGIAEoCRINCgVlcnJvchgHIAEoCRIPCgd0cmlnZ2VyGAggASgJEhAKCGF0dGVtcHRzGAkgASgFEisKB2xhc3RfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjYKEExpc3RKb2JzUmVzcG9uc2USIgoEam9icxgBIAMoCzIULmRpYXJ5LnYxLkpvYlN1bW1hcnkiPgoNR2V0Sm9iUmVxdWVzdBIMCgRraW5kGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcGVyaW9kGAMgASgJIhQKEkdldE92ZXJ2aWV3UmVxdWVzdCK0BAoIT3ZlcnZpZXcSEQoJdHJhbnNwb3J0GAEgASgJEhMKC3N1YnNjcmliZXJzGAIgASgFEhUKDXN0cmVhbV9sZW5ndGgYAyABKAMSDwoHcGVuZGluZxgEIAEoAxIZChFvbGRlc3RfcGVuZGluZ19tcxgFIAEoAxIUCgxkZWFkX2xldHRlcnMYBiABKAMSLwoPcGVuZGluZ19lbnRyaWVzGAcgAygLMhYuZGlhcnkudjEuUGVuZGluZ0VudHJ5EiYKBXRpY2tzGAggAygLMhcuZGlhcnkudjEuU2NoZWR1bGVyVGljaxIoCglzdW1tYXJpZXMYCSADKAsyFS5kaWFyeS52MS5TdGF0dXNDb3VudBIXCg9wcm9jZXNzZWRfdG90YWwYCiABKAMSFAoMZmFpbGVkX3RvdGFsGAsgASgDEhYKDnJlamVjdGVkX3RvdGFsGAwgASgDEhEKCWluX2ZsaWdodBgNIAEoAxItCgp0aHJvdWdocHV0GA4gAygLMhkuZGlhcnkudjEuVGhyb3VnaHB1dFBvaW50EjQKEHRocm91Z2hwdXRfdW50aWwYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnNoZWRfdG90YWwYECABKAMSKwoKcGVyX21pbnV0ZRgRIAEoCzIXLmRpYXJ5LnYxLkZsZWV0Q291bnRlcnMSJAoFZmxlZXQYEiADKAsyFS5kaWFyeS52MS5GbGVldE1lbWJlciJSCg1GbGVldENvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIOCgZmYWlsZWQYAiABKAMSEAoIcmVqZWN0ZWQYAyABKAMSDAoEc2hlZBgEIAEoAyKGAgoLRmxlZXRNZW1iZXISEAoIaW5zdGFuY2UYASABKAkSDAoEcm9sZRgCIAEoCRIMCgRob3N0GAMgASgJEgsKA3BpZBgEIAEoBRIPCgd2ZXJzaW9uGAUgASgJEhMKC2NvbmN1cnJlbmN5GAYgASgFEhEKCWluX2ZsaWdodBgHIAEoAxInCgZ0b3RhbHMYCCABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEisKCnBlcl9taW51dGUYCSABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEi0KCWxhc3Rfc2VlbhgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoMUGVuZGluZ0VudHJ5EhAKCGNvbnN1bWVyGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSDwoHaWRsZV9tcxgDIAEoAyJ+Cg1TY2hlZHVsZXJUaWNrEgsKA2pvYhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmb3VuZBgDIAEoBRIRCglwdWJsaXNoZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFIjoKC1N0YXR1c0NvdW50EgwKBGtpbmQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWNvdW50GAMgASgDIlsKD1Rocm91Z2hwdXRQb2ludBIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGRvbmUYAiABKAMSDgoGZmFpbGVkGAMgASgDIicKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSDQoFbGltaXQYASABKAUiQAoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USJQoHZW50cmllcxgBIAMoCzIULmRpYXJ5LnYxLkRlYWRMZXR0ZXIieAoKRGVhZExldHRlchIKCgJpZBgBIAEoCRIMCgRkYXRhGAIgASgJEg0KBWVycm9yGAMgASgJEhIKCmRlbGl2ZXJpZXMYBCABKAUSLQoJZmFpbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0ChhSZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QSCwoDaWRzGAEgAygJEgsKA2FsbBgCIAEoCCItChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgFMoEDCgxBZG1pblNlcnZpY2USPwoLR2V0T3ZlcnZpZXcSHC5kaWFyeS52MS5HZXRPdmVydmlld1JlcXVlc3QaEi5kaWFyeS52MS5PdmVydmlldxJWCg9MaXN0RGVhZExldHRlcnMSIC5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiEuZGlhcnkudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USXAoRUmVwbGF5RGVhZExldHRlcnMSIi5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaIy5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEkEKCExpc3RKb2JzEhkuZGlhcnkudjEuTGlzdEpvYnNSZXF1ZXN0GhouZGlhcnkudjEuTGlzdEpvYnNSZXNwb25zZRI3CgZHZXRKb2ISFy5kaWFyeS52MS5HZXRKb2JSZXF1ZXN0GhQuZGlhcnkudjEuSm9iSGlzdG9yeWIGcHJvdG8z", [file_diary_v1_summaries, file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message diary.v1.ListJobsRequest
+ */
+export type ListJobsRequest = Message<"diary.v1.ListJobsRequest"> & {
+  /**
+   * done | failed | retrying | superseded; empty: any.
+   *
+   * @generated from field: string outcome = 1;
+   */
+  outcome: string;
+
+  /**
+   * daily | monthly; empty: both.
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * A user's id (UUID); empty: every user.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * Default 100, at most 500.
+   *
+   * @generated from field: int32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message diary.v1.ListJobsRequest.
+ * Use `create(ListJobsRequestSchema)` to create a new message.
+ */
+export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 0);
+
+/**
+ * @generated from message diary.v1.JobSummary
+ */
+export type JobSummary = Message<"diary.v1.JobSummary"> & {
+  /**
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string email = 3;
+   */
+  email: string;
+
+  /**
+   * YYYY-MM-DD (daily) or YYYY-MM (monthly).
+   *
+   * @generated from field: string period = 4;
+   */
+  period: string;
+
+  /**
+   * @generated from field: string outcome = 5;
+   */
+  outcome: string;
+
+  /**
+   * @generated from field: string error_class = 6;
+   */
+  errorClass: string;
+
+  /**
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * @generated from field: string trigger = 8;
+   */
+  trigger: string;
+
+  /**
+   * @generated from field: int32 attempts = 9;
+   */
+  attempts: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_at = 10;
+   */
+  lastAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message diary.v1.JobSummary.
+ * Use `create(JobSummarySchema)` to create a new message.
+ */
+export const JobSummarySchema: GenMessage<JobSummary> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 1);
+
+/**
+ * @generated from message diary.v1.ListJobsResponse
+ */
+export type ListJobsResponse = Message<"diary.v1.ListJobsResponse"> & {
+  /**
+   * @generated from field: repeated diary.v1.JobSummary jobs = 1;
+   */
+  jobs: JobSummary[];
+};
+
+/**
+ * Describes the message diary.v1.ListJobsResponse.
+ * Use `create(ListJobsResponseSchema)` to create a new message.
+ */
+export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 2);
+
+/**
+ * @generated from message diary.v1.GetJobRequest
+ */
+export type GetJobRequest = Message<"diary.v1.GetJobRequest"> & {
+  /**
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string period = 3;
+   */
+  period: string;
+};
+
+/**
+ * Describes the message diary.v1.GetJobRequest.
+ * Use `create(GetJobRequestSchema)` to create a new message.
+ */
+export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 3);
 
 /**
  * @generated from message diary.v1.GetOverviewRequest
@@ -25,7 +175,7 @@ export type GetOverviewRequest = Message<"diary.v1.GetOverviewRequest"> & {
  * Use `create(GetOverviewRequestSchema)` to create a new message.
  */
 export const GetOverviewRequestSchema: GenMessage<GetOverviewRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 0);
+  messageDesc(file_diary_v1_admin, 4);
 
 /**
  * @generated from message diary.v1.Overview
@@ -79,7 +229,8 @@ export type Overview = Message<"diary.v1.Overview"> & {
   summaries: StatusCount[];
 
   /**
-   * Counters of this server process (per-minute rates are computed by the client between polls).
+   * The fleet's counters: the sum over every live process's report (see subscribers and
+   * FleetMember), since each of those processes started.
    *
    * @generated from field: int64 processed_total = 10;
    */
@@ -112,6 +263,25 @@ export type Overview = Message<"diary.v1.Overview"> & {
    * @generated from field: google.protobuf.Timestamp throughput_until = 15;
    */
   throughputUntil?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int64 shed_total = 16;
+   */
+  shedTotal: bigint;
+
+  /**
+   * What the fleet's counters grew by over the last minute.
+   *
+   * @generated from field: diary.v1.FleetCounters per_minute = 17;
+   */
+  perMinute?: FleetCounters | undefined;
+
+  /**
+   * Every live process (subscribers, schedulers, servers), with what it reported.
+   *
+   * @generated from field: repeated diary.v1.FleetMember fleet = 18;
+   */
+  fleet: FleetMember[];
 };
 
 /**
@@ -119,7 +289,103 @@ export type Overview = Message<"diary.v1.Overview"> & {
  * Use `create(OverviewSchema)` to create a new message.
  */
 export const OverviewSchema: GenMessage<Overview> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 1);
+  messageDesc(file_diary_v1_admin, 5);
+
+/**
+ * @generated from message diary.v1.FleetCounters
+ */
+export type FleetCounters = Message<"diary.v1.FleetCounters"> & {
+  /**
+   * @generated from field: int64 processed = 1;
+   */
+  processed: bigint;
+
+  /**
+   * @generated from field: int64 failed = 2;
+   */
+  failed: bigint;
+
+  /**
+   * @generated from field: int64 rejected = 3;
+   */
+  rejected: bigint;
+
+  /**
+   * @generated from field: int64 shed = 4;
+   */
+  shed: bigint;
+};
+
+/**
+ * Describes the message diary.v1.FleetCounters.
+ * Use `create(FleetCountersSchema)` to create a new message.
+ */
+export const FleetCountersSchema: GenMessage<FleetCounters> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 6);
+
+/**
+ * @generated from message diary.v1.FleetMember
+ */
+export type FleetMember = Message<"diary.v1.FleetMember"> & {
+  /**
+   * @generated from field: string instance = 1;
+   */
+  instance: string;
+
+  /**
+   * subscriber, scheduler, server, or several joined by '+' (`all`).
+   *
+   * @generated from field: string role = 2;
+   */
+  role: string;
+
+  /**
+   * @generated from field: string host = 3;
+   */
+  host: string;
+
+  /**
+   * @generated from field: int32 pid = 4;
+   */
+  pid: number;
+
+  /**
+   * @generated from field: string version = 5;
+   */
+  version: string;
+
+  /**
+   * @generated from field: int32 concurrency = 6;
+   */
+  concurrency: number;
+
+  /**
+   * @generated from field: int64 in_flight = 7;
+   */
+  inFlight: bigint;
+
+  /**
+   * @generated from field: diary.v1.FleetCounters totals = 8;
+   */
+  totals?: FleetCounters | undefined;
+
+  /**
+   * @generated from field: diary.v1.FleetCounters per_minute = 9;
+   */
+  perMinute?: FleetCounters | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen = 10;
+   */
+  lastSeen?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message diary.v1.FleetMember.
+ * Use `create(FleetMemberSchema)` to create a new message.
+ */
+export const FleetMemberSchema: GenMessage<FleetMember> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 7);
 
 /**
  * @generated from message diary.v1.PendingEntry
@@ -146,7 +412,7 @@ export type PendingEntry = Message<"diary.v1.PendingEntry"> & {
  * Use `create(PendingEntrySchema)` to create a new message.
  */
 export const PendingEntrySchema: GenMessage<PendingEntry> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 2);
+  messageDesc(file_diary_v1_admin, 8);
 
 /**
  * @generated from message diary.v1.SchedulerTick
@@ -183,7 +449,7 @@ export type SchedulerTick = Message<"diary.v1.SchedulerTick"> & {
  * Use `create(SchedulerTickSchema)` to create a new message.
  */
 export const SchedulerTickSchema: GenMessage<SchedulerTick> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 3);
+  messageDesc(file_diary_v1_admin, 9);
 
 /**
  * @generated from message diary.v1.StatusCount
@@ -212,7 +478,7 @@ export type StatusCount = Message<"diary.v1.StatusCount"> & {
  * Use `create(StatusCountSchema)` to create a new message.
  */
 export const StatusCountSchema: GenMessage<StatusCount> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 4);
+  messageDesc(file_diary_v1_admin, 10);
 
 /**
  * Jobs done per minute, from the summary tables (so it covers every subscriber).
@@ -241,7 +507,7 @@ export type ThroughputPoint = Message<"diary.v1.ThroughputPoint"> & {
  * Use `create(ThroughputPointSchema)` to create a new message.
  */
 export const ThroughputPointSchema: GenMessage<ThroughputPoint> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 5);
+  messageDesc(file_diary_v1_admin, 11);
 
 /**
  * @generated from message diary.v1.ListDeadLettersRequest
@@ -258,7 +524,7 @@ export type ListDeadLettersRequest = Message<"diary.v1.ListDeadLettersRequest"> 
  * Use `create(ListDeadLettersRequestSchema)` to create a new message.
  */
 export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 6);
+  messageDesc(file_diary_v1_admin, 12);
 
 /**
  * @generated from message diary.v1.ListDeadLettersResponse
@@ -275,7 +541,7 @@ export type ListDeadLettersResponse = Message<"diary.v1.ListDeadLettersResponse"
  * Use `create(ListDeadLettersResponseSchema)` to create a new message.
  */
 export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 7);
+  messageDesc(file_diary_v1_admin, 13);
 
 /**
  * @generated from message diary.v1.DeadLetter
@@ -312,7 +578,7 @@ export type DeadLetter = Message<"diary.v1.DeadLetter"> & {
  * Use `create(DeadLetterSchema)` to create a new message.
  */
 export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 8);
+  messageDesc(file_diary_v1_admin, 14);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersRequest
@@ -334,7 +600,7 @@ export type ReplayDeadLettersRequest = Message<"diary.v1.ReplayDeadLettersReques
  * Use `create(ReplayDeadLettersRequestSchema)` to create a new message.
  */
 export const ReplayDeadLettersRequestSchema: GenMessage<ReplayDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 9);
+  messageDesc(file_diary_v1_admin, 15);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersResponse
@@ -351,7 +617,7 @@ export type ReplayDeadLettersResponse = Message<"diary.v1.ReplayDeadLettersRespo
  * Use `create(ReplayDeadLettersResponseSchema)` to create a new message.
  */
 export const ReplayDeadLettersResponseSchema: GenMessage<ReplayDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 10);
+  messageDesc(file_diary_v1_admin, 16);
 
 /**
  * The operations dashboard (admin role only).
@@ -382,6 +648,26 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ReplayDeadLettersRequestSchema;
     output: typeof ReplayDeadLettersResponseSchema;
+  },
+  /**
+   * Recent jobs from the job history, one per job as its latest attempt left it, newest first.
+   *
+   * @generated from rpc diary.v1.AdminService.ListJobs
+   */
+  listJobs: {
+    methodKind: "unary";
+    input: typeof ListJobsRequestSchema;
+    output: typeof ListJobsResponseSchema;
+  },
+  /**
+   * One job's attempts, oldest first.
+   *
+   * @generated from rpc diary.v1.AdminService.GetJob
+   */
+  getJob: {
+    methodKind: "unary";
+    input: typeof GetJobRequestSchema;
+    output: typeof JobHistorySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_diary_v1_admin, 0);

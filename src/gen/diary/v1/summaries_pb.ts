@@ -14,7 +14,120 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file diary/v1/summaries.proto.
  */
 export const file_diary_v1_summaries: GenFile = /*@__PURE__*/
-  fileDesc("ChhkaWFyeS92MS9zdW1tYXJpZXMucHJvdG8SCGRpYXJ5LnYxIpEBCgdTdW1tYXJ5EicKBnN0YXR1cxgBIAEoDjIXLmRpYXJ5LnYxLlN1bW1hcnlTdGF0dXMSDwoHc3VtbWFyeRgCIAEoCRINCgVtb2RlbBgDIAEoCRINCgVlcnJvchgEIAEoCRIuCgp1cGRhdGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCImChZHZXREYWlseVN1bW1hcnlSZXF1ZXN0EgwKBGRhdGUYASABKAkiNwoYR2V0TW9udGhseVN1bW1hcnlSZXF1ZXN0EgwKBHllYXIYASABKAUSDQoFbW9udGgYAiABKAUiQgoVUmVxdWVzdFN1bW1hcnlSZXF1ZXN0Eg4KBGRhdGUYASABKAlIABIPCgVtb250aBgCIAEoCUgAQggKBnRhcmdldCI8ChZSZXF1ZXN0U3VtbWFyeVJlc3BvbnNlEiIKB3N1bW1hcnkYASABKAsyES5kaWFyeS52MS5TdW1tYXJ5MvkBCg5TdW1tYXJ5U2VydmljZRJGCg9HZXREYWlseVN1bW1hcnkSIC5kaWFyeS52MS5HZXREYWlseVN1bW1hcnlSZXF1ZXN0GhEuZGlhcnkudjEuU3VtbWFyeRJKChFHZXRNb250aGx5U3VtbWFyeRIiLmRpYXJ5LnYxLkdldE1vbnRobHlTdW1tYXJ5UmVxdWVzdBoRLmRpYXJ5LnYxLlN1bW1hcnkSUwoOUmVxdWVzdFN1bW1hcnkSHy5kaWFyeS52MS5SZXF1ZXN0U3VtbWFyeVJlcXVlc3QaIC5kaWFyeS52MS5SZXF1ZXN0U3VtbWFyeVJlc3BvbnNlYgZwcm90bzM", [file_diary_v1_diaries, file_google_protobuf_timestamp]);
+  fileDesc("ChhkaWFyeS92MS9zdW1tYXJpZXMucHJvdG8SCGRpYXJ5LnYxIiYKFkdldERhaWx5SGlzdG9yeVJlcXVlc3QSDAoEZGF0ZRgBIAEoCSKDAgoKSm9iQXR0ZW1wdBIPCgd0cmlnZ2VyGAEgASgJEhIKCnN1YnNjcmliZXIYAiABKAkSFgoOZGVsaXZlcnlfY291bnQYAyABKAUSEQoJcXVldWVkX21zGAQgASgDEhIKCnJ1bm5pbmdfbXMYBSABKAMSDwoHb3V0Y29tZRgGIAEoCRITCgtlcnJvcl9jbGFzcxgHIAEoCRINCgVlcnJvchgIIAEoCRIUCgxpbnB1dF90b2tlbnMYCSABKAUSFQoNb3V0cHV0X3Rva2VucxgKIAEoBRIvCgtmaW5pc2hlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiNAoKSm9iSGlzdG9yeRImCghhdHRlbXB0cxgBIAMoCzIULmRpYXJ5LnYxLkpvYkF0dGVtcHQikQEKB1N1bW1hcnkSJwoGc3RhdHVzGAEgASgOMhcuZGlhcnkudjEuU3VtbWFyeVN0YXR1cxIPCgdzdW1tYXJ5GAIgASgJEg0KBW1vZGVsGAMgASgJEg0KBWVycm9yGAQgASgJEi4KCnVwZGF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiYKFkdldERhaWx5U3VtbWFyeVJlcXVlc3QSDAoEZGF0ZRgBIAEoCSI3ChhHZXRNb250aGx5U3VtbWFyeVJlcXVlc3QSDAoEeWVhchgBIAEoBRINCgVtb250aBgCIAEoBSJCChVSZXF1ZXN0U3VtbWFyeVJlcXVlc3QSDgoEZGF0ZRgBIAEoCUgAEg8KBW1vbnRoGAIgASgJSABCCAoGdGFyZ2V0IjwKFlJlcXVlc3RTdW1tYXJ5UmVzcG9uc2USIgoHc3VtbWFyeRgBIAEoCzIRLmRpYXJ5LnYxLlN1bW1hcnkyxAIKDlN1bW1hcnlTZXJ2aWNlEkYKD0dldERhaWx5U3VtbWFyeRIgLmRpYXJ5LnYxLkdldERhaWx5U3VtbWFyeVJlcXVlc3QaES5kaWFyeS52MS5TdW1tYXJ5EkoKEUdldE1vbnRobHlTdW1tYXJ5EiIuZGlhcnkudjEuR2V0TW9udGhseVN1bW1hcnlSZXF1ZXN0GhEuZGlhcnkudjEuU3VtbWFyeRJTCg5SZXF1ZXN0U3VtbWFyeRIfLmRpYXJ5LnYxLlJlcXVlc3RTdW1tYXJ5UmVxdWVzdBogLmRpYXJ5LnYxLlJlcXVlc3RTdW1tYXJ5UmVzcG9uc2USSQoPR2V0RGFpbHlIaXN0b3J5EiAuZGlhcnkudjEuR2V0RGFpbHlIaXN0b3J5UmVxdWVzdBoULmRpYXJ5LnYxLkpvYkhpc3RvcnliBnByb3RvMw", [file_diary_v1_diaries, file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message diary.v1.GetDailyHistoryRequest
+ */
+export type GetDailyHistoryRequest = Message<"diary.v1.GetDailyHistoryRequest"> & {
+  /**
+   * @generated from field: string date = 1;
+   */
+  date: string;
+};
+
+/**
+ * Describes the message diary.v1.GetDailyHistoryRequest.
+ * Use `create(GetDailyHistoryRequestSchema)` to create a new message.
+ */
+export const GetDailyHistoryRequestSchema: GenMessage<GetDailyHistoryRequest> = /*@__PURE__*/
+  messageDesc(file_diary_v1_summaries, 0);
+
+/**
+ * One attempt at a summary job, as job_attempts records it.
+ *
+ * @generated from message diary.v1.JobAttempt
+ */
+export type JobAttempt = Message<"diary.v1.JobAttempt"> & {
+  /**
+   * schedule | diary_saved | manual
+   *
+   * @generated from field: string trigger = 1;
+   */
+  trigger: string;
+
+  /**
+   * The subscriber instance that ran it (operators only; empty for users).
+   *
+   * @generated from field: string subscriber = 2;
+   */
+  subscriber: string;
+
+  /**
+   * @generated from field: int32 delivery_count = 3;
+   */
+  deliveryCount: number;
+
+  /**
+   * From publish to the start of the run (0 when the message had no time).
+   *
+   * @generated from field: int64 queued_ms = 4;
+   */
+  queuedMs: bigint;
+
+  /**
+   * @generated from field: int64 running_ms = 5;
+   */
+  runningMs: bigint;
+
+  /**
+   * done | failed | retrying | superseded
+   *
+   * @generated from field: string outcome = 6;
+   */
+  outcome: string;
+
+  /**
+   * The LLM's class (rate_limited, timeout, auth …), permanent or transient; empty on success.
+   *
+   * @generated from field: string error_class = 7;
+   */
+  errorClass: string;
+
+  /**
+   * @generated from field: string error = 8;
+   */
+  error: string;
+
+  /**
+   * @generated from field: int32 input_tokens = 9;
+   */
+  inputTokens: number;
+
+  /**
+   * @generated from field: int32 output_tokens = 10;
+   */
+  outputTokens: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 11;
+   */
+  finishedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message diary.v1.JobAttempt.
+ * Use `create(JobAttemptSchema)` to create a new message.
+ */
+export const JobAttemptSchema: GenMessage<JobAttempt> = /*@__PURE__*/
+  messageDesc(file_diary_v1_summaries, 1);
+
+/**
+ * @generated from message diary.v1.JobHistory
+ */
+export type JobHistory = Message<"diary.v1.JobHistory"> & {
+  /**
+   * @generated from field: repeated diary.v1.JobAttempt attempts = 1;
+   */
+  attempts: JobAttempt[];
+};
+
+/**
+ * Describes the message diary.v1.JobHistory.
+ * Use `create(JobHistorySchema)` to create a new message.
+ */
+export const JobHistorySchema: GenMessage<JobHistory> = /*@__PURE__*/
+  messageDesc(file_diary_v1_summaries, 2);
 
 /**
  * @generated from message diary.v1.Summary
@@ -53,7 +166,7 @@ export type Summary = Message<"diary.v1.Summary"> & {
  * Use `create(SummarySchema)` to create a new message.
  */
 export const SummarySchema: GenMessage<Summary> = /*@__PURE__*/
-  messageDesc(file_diary_v1_summaries, 0);
+  messageDesc(file_diary_v1_summaries, 3);
 
 /**
  * @generated from message diary.v1.GetDailySummaryRequest
@@ -70,7 +183,7 @@ export type GetDailySummaryRequest = Message<"diary.v1.GetDailySummaryRequest"> 
  * Use `create(GetDailySummaryRequestSchema)` to create a new message.
  */
 export const GetDailySummaryRequestSchema: GenMessage<GetDailySummaryRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_summaries, 1);
+  messageDesc(file_diary_v1_summaries, 4);
 
 /**
  * @generated from message diary.v1.GetMonthlySummaryRequest
@@ -92,7 +205,7 @@ export type GetMonthlySummaryRequest = Message<"diary.v1.GetMonthlySummaryReques
  * Use `create(GetMonthlySummaryRequestSchema)` to create a new message.
  */
 export const GetMonthlySummaryRequestSchema: GenMessage<GetMonthlySummaryRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_summaries, 2);
+  messageDesc(file_diary_v1_summaries, 5);
 
 /**
  * @generated from message diary.v1.RequestSummaryRequest
@@ -125,7 +238,7 @@ export type RequestSummaryRequest = Message<"diary.v1.RequestSummaryRequest"> & 
  * Use `create(RequestSummaryRequestSchema)` to create a new message.
  */
 export const RequestSummaryRequestSchema: GenMessage<RequestSummaryRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_summaries, 3);
+  messageDesc(file_diary_v1_summaries, 6);
 
 /**
  * @generated from message diary.v1.RequestSummaryResponse
@@ -142,7 +255,7 @@ export type RequestSummaryResponse = Message<"diary.v1.RequestSummaryResponse"> 
  * Use `create(RequestSummaryResponseSchema)` to create a new message.
  */
 export const RequestSummaryResponseSchema: GenMessage<RequestSummaryResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_summaries, 4);
+  messageDesc(file_diary_v1_summaries, 7);
 
 /**
  * Daily and monthly summaries of the signed-in user, with their real status.
@@ -176,6 +289,16 @@ export const SummaryService: GenService<{
     methodKind: "unary";
     input: typeof RequestSummaryRequestSchema;
     output: typeof RequestSummaryResponseSchema;
+  },
+  /**
+   * Every recorded attempt at the day's summary (within JOB_HISTORY_RETENTION), oldest first.
+   *
+   * @generated from rpc diary.v1.SummaryService.GetDailyHistory
+   */
+  getDailyHistory: {
+    methodKind: "unary";
+    input: typeof GetDailyHistoryRequestSchema;
+    output: typeof JobHistorySchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_diary_v1_summaries, 0);
