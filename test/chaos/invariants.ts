@@ -71,11 +71,42 @@ export interface CallReport {
 }
 
 /**
- * LLM calls per job version ≤ 1 + the faults that hit it while it ran: the fake's own fault answers
- * to its calls (429, 5xx, hang) and the injected faults (other than edits, which make a new
- * version) overlapping the span from its first call to its last.
+ * A lease lapse a subscriber logged ("claim lost; aborting its job"): its job's claim expired
+ * unrenewed, which on an overloaded machine is an event-loop stall longer than the lease. It is a
+ * fault that hits that job only; the run reports how many there were.
  */
-export function checkLlmCalls(requests: readonly FakeLlmRequest[], faults: readonly InjectedFault[]): CallReport {
+export interface LeaseLapse {
+  /** As jobVersionOf names jobs: "daily U3 2024-01-25" or "monthly U3 2024-01". */
+  job: string;
+  at: number;
+}
+
+/** The lease lapses in subscribers' logs, named by job (users by their index in `users`). */
+export function leaseLapses(subscriberLogs: readonly LogLine[][], users: readonly string[]): LeaseLapse[] {
+  const out: LeaseLapse[] = [];
+  for (const logs of subscriberLogs) {
+    for (const l of logs) {
+      if (l.msg !== 'claim lost; aborting its job' || typeof l.claim !== 'string') continue;
+      const m = /:claim:(daily|monthly):([0-9a-f-]{36}):(\d{4}-\d{2}(?:-\d{2})?)$/.exec(l.claim);
+      if (!m) continue;
+      const u = users.indexOf(m[2] as string);
+      out.push({ job: `${m[1]} ${u >= 0 ? `U${u}` : 'P'} ${m[3]}`, at: typeof l.time === 'string' ? Date.parse(l.time) : 0 });
+    }
+  }
+  return out;
+}
+
+/**
+ * LLM calls per job version ≤ 1 + the faults that hit it while it ran: the fake's own fault answers
+ * to its calls (429, 5xx, hang; an ok its client went away from before it came), the injected faults (other than edits, which make a new version)
+ * overlapping the span from its first call to its last, and its lease lapses within a lease of it.
+ */
+export function checkLlmCalls(
+  requests: readonly FakeLlmRequest[],
+  faults: readonly InjectedFault[],
+  lapses: readonly LeaseLapse[] = [],
+  leaseMs = 5000,
+): CallReport {
   const byVersion = new Map<string, FakeLlmRequest[]>();
   for (const r of requests) {
     const k = jobVersionOf(r);
@@ -88,10 +119,13 @@ export function checkLlmCalls(requests: readonly FakeLlmRequest[], faults: reado
     histogram[calls.length] = (histogram[calls.length] ?? 0) + 1;
     const first = calls[0] as FakeLlmRequest;
     const last = calls.at(-1) as FakeLlmRequest;
-    const llmFaults = calls.filter((c) => c.answer !== 'ok').length;
-    const hits = infra.filter((f) => f.end >= first.at && f.start <= last.at).length;
+    const llmFaults = calls.filter((c) => c.answer !== 'ok' || c.abandoned === true).length;
+    const job = k.slice(0, k.indexOf(' #'));
+    const hits =
+      infra.filter((f) => f.end >= first.at && f.start <= last.at).length +
+      lapses.filter((l) => l.job === job && l.at >= first.at - leaseMs && l.at <= last.at + leaseMs).length;
     if (calls.length > 1 + llmFaults + hits) {
-      violations.push(`${k}: ${calls.length} calls, allowed ${1 + llmFaults + hits} (${llmFaults} LLM faults, ${hits} injected faults while it ran); answers ${calls.map((c) => `${c.answer}@${c.at - first.at}ms`).join(' ')}`);
+      violations.push(`${k}: ${calls.length} calls, allowed ${1 + llmFaults + hits} (${llmFaults} LLM faults, ${hits} injected faults or lease lapses while it ran); answers ${calls.map((c) => `${c.answer}@${c.at - first.at}ms`).join(' ')}`);
     }
   }
   return { histogram, violations };

@@ -34,7 +34,7 @@ const report = await runChaos({
   log: (l) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${l}`),
 });
 console.log(`faults injected: ${JSON.stringify(report.injected)} (planned ${JSON.stringify(report.planned)})`);
-console.log(`edits ${report.edits}, scheduler ticks ${report.ticks}, SIGTERMs ${report.terms}, LLM calls ${report.llmCalls} (${report.llmFaultAnswers} fault answers), dead letters ${report.deadLetters}`);
+console.log(`edits ${report.edits}, scheduler ticks ${report.ticks}, SIGTERMs ${report.terms}, LLM calls ${report.llmCalls} (${report.llmFaultAnswers} fault answers), dead letters ${report.deadLetters}, lease lapses ${report.leaseLapses}, driver's longest stall ${report.maxStallMs} ms`);
 console.log(`LLM calls per job version (calls: versions): ${JSON.stringify(report.histogram)}`);
 if (report.ok) console.log(`PASS seed ${seed} ${transport}`);
 else {

@@ -5,7 +5,7 @@ import { countByKind, makeFaultPlan, SCHEDULERS, SUBSCRIBERS, type FaultKind, ty
 import { startFleet, type Fleet } from './fleet.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkExits, checkLlmCalls, checkSummaries, checkTicks, jobVersionOf, type InjectedFault } from './invariants.js';
+import { checkExits, checkLlmCalls, checkSummaries, checkTicks, jobVersionOf, leaseLapses, type InjectedFault } from './invariants.js';
 import { streamsState } from './streams-state.js';
 import { createChaosWorld, DAYS, USERS, type ChaosWorld, type Transport } from './world.js';
 
@@ -32,6 +32,10 @@ export interface ChaosReport {
   llmFaultAnswers: number;
   histogram: Record<number, number>;
   edits: number;
+  /** Claims that expired unrenewed under a running job (subscribers' "claim lost" lines). */
+  leaseLapses: number;
+  /** The driver's longest event-loop stall: how overloaded the machine was. */
+  maxStallMs: number;
   ticks: number;
   terms: number;
   convergedMs: number | undefined;
@@ -49,10 +53,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const injected: InjectedFault[] = [];
   const pendingFaults = new Set<Promise<void>>();
   const redisLock = { busy: false };
+  // The driver's own event-loop stalls, as a measure of the machine's load.
+  const stalls = { max: 0, last: Date.now() };
+  const stallTimer = setInterval(() => {
+    const now = Date.now();
+    stalls.max = Math.max(stalls.max, now - stalls.last - 100);
+    stalls.last = now;
+  }, 100);
   let edits = 0;
   try {
     // Starting five processes takes seconds on a busy machine: the faults begin once they are up.
-    await fleet.waitUp(120_000);
+    await fleet.waitUp(300_000);
     await world.poison();
     log('fleet up: fault phase starts');
     const t0 = Date.now();
@@ -105,7 +116,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (others.length > 0) violations.push(`streams: dead-lettered without poison: ${others.join(' | ')}`);
       if (s.dead.length === 0) violations.push('streams: the poisoned job was not dead-lettered');
     }
-    const calls = checkLlmCalls(world.llm.requests, injected);
+    const lapses = leaseLapses(fleet.processes.filter((p) => p.role === 'subscriber').map((p) => p.proc.logs), world.users);
+    const calls = checkLlmCalls(world.llm.requests, injected, lapses, Number.parseInt(world.env.JOB_LEASE ?? '5', 10) * 1000);
     violations.push(...calls.violations.map((v) => `llm calls: ${v}`));
     const ticks = checkTicks(
       fleet.processes.filter((p) => p.role === 'scheduler').map((p) => p.proc.logs),
@@ -124,12 +136,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       llmFaultAnswers: world.llm.requests.filter((r) => r.answer !== 'ok').length,
       histogram: calls.histogram,
       edits,
+      leaseLapses: lapses.length,
+      maxStallMs: stalls.max,
       ticks: ticks.ticks,
       terms: fleet.terms.length,
       convergedMs,
       deadLetters,
     };
   } finally {
+    clearInterval(stallTimer);
     await Promise.allSettled([...pendingFaults]);
     await fleet.stopAll();
     if (options.logDir) {

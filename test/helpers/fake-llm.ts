@@ -67,6 +67,8 @@ export interface FakeLlmRequest {
   at: number;
   /** The type of the step that answered it (or 'rejected' by the apiKey/models checks). */
   answer?: FakeLlmStep['type'] | 'rejected';
+  /** The client went away before its answer was sent (it timed out or aborted the job). */
+  abandoned?: boolean;
 }
 
 export interface FakeLlmOptions {
@@ -197,6 +199,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
           const t = setTimeout(() => {
             timers.delete(t);
             if (!res.destroyed) answer();
+            else request.abandoned = true;
           }, delay);
           timers.add(t);
         }
