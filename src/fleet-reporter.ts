@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { jobsInFlight, jobsProcessed, messagesRejected, messagesShed } from './metrics.js';
 import { periodic } from './periodic.js';
+import { settledWithin } from './timeout.js';
 import type { Fleet, FleetCounters, ProcessReport } from './transport/fleet.js';
 
 /** Job outcomes counted as processed and as failed (the rest — superseded, deferred … — as neither). */
@@ -60,6 +61,7 @@ export interface FleetReporter {
 }
 
 const MINUTE_MS = 60_000;
+const LEAVE_TIMEOUT_MS = 1000;
 
 export function fleetReporter(o: FleetReporterOptions): FleetReporter {
   const clock = o.clock ?? systemClock;
@@ -106,8 +108,10 @@ export function fleetReporter(o: FleetReporterOptions): FleetReporter {
       loop.start();
     },
     async stop() {
-      await loop.stop();
-      await o.fleet.leave(o.instance).catch(() => {}); // it drops out by TTL anyway
+      await loop.stop(250);
+      // Bounded: with Redis hanging the command would wait in the client's queue, and the process
+      // must stop within its bound; it drops out by TTL anyway.
+      await settledWithin(o.fleet.leave(o.instance), LEAVE_TIMEOUT_MS, clock);
     },
   };
 }

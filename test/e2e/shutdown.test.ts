@@ -46,7 +46,7 @@ for (const transport of ['pubsub', 'streams'] as TransportKind[]) {
       const code = await Promise.race([p.stop('SIGTERM'), new Promise((r) => setTimeout(() => r('still running'), BOUND_MS))]);
       const ms = Date.now() - started;
       if (code === 'still running') p.proc.kill('SIGKILL');
-      assert.equal(code, 0, `exit code (after ${ms} ms); last logs: ${JSON.stringify(p.logs.slice(-3))}`);
+      assert.equal(code, 0, `exit code (after ${ms} ms); last logs: ${JSON.stringify(p.logs.slice(-12).map((l) => `${String(l.time).slice(17)} ${String(l.msg)} ${String(l.err ?? "")}`))}`);
     }
 
     for (const outage of OUTAGES) {

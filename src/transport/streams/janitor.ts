@@ -32,7 +32,8 @@ export interface StreamsJanitor {
   /** Starts the rounds, the first one now. */
   start(): void;
   /** Stops the rounds and waits (bounded) for a running one. */
-  stop(): Promise<void>;
+  /** Waits at most `waitMs` for a round still out. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJanitor {
@@ -66,6 +67,6 @@ export function createStreamsJanitor(options: StreamsJanitorOptions): StreamsJan
       timer.start();
       void timer.runNow();
     },
-    stop: () => timer.stop(),
+    stop: (waitMs) => timer.stop(waitMs),
   };
 }

@@ -23,7 +23,8 @@ export interface LeaseRenewer {
   start(): void;
   /** One round now (tests). */
   runNow(): Promise<void>;
-  stop(): Promise<void>;
+  /** Waits at most `waitMs` for a round still out. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 export function createLeaseRenewer(options: LeaseRenewerOptions): LeaseRenewer {
@@ -52,5 +53,5 @@ export function createLeaseRenewer(options: LeaseRenewerOptions): LeaseRenewer {
   }
 
   const timer = periodic(options.everyMs, round, clock);
-  return { start: () => timer.start(), runNow: () => timer.runNow(), stop: () => timer.stop() };
+  return { start: () => timer.start(), runNow: () => timer.runNow(), stop: (waitMs) => timer.stop(waitMs) };
 }

@@ -31,7 +31,8 @@ export interface Recoverer {
   reserved(): number;
   /** One round now (tests). */
   runNow(): Promise<void>;
-  stop(): Promise<void>;
+  /** Waits at most `waitMs` for a round still out. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 /** At most this many entries per XAUTOCLAIM: a script blocks the server while it runs. */
@@ -69,5 +70,5 @@ export function createRecoverer(options: RecovererOptions): Recoverer {
   }
 
   const timer = periodic(options.everyMs, round, options.clock);
-  return { start: () => timer.start(), reserved: () => reserved, runNow: () => timer.runNow(), stop: () => timer.stop() };
+  return { start: () => timer.start(), reserved: () => reserved, runNow: () => timer.runNow(), stop: (waitMs) => timer.stop(waitMs) };
 }

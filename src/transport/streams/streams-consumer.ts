@@ -23,6 +23,9 @@ import type { StreamOps } from './stream-ops.js';
 import { createStreamReader } from './stream-reader.js';
 import { throttledWarn } from './throttled-warn.js';
 
+/** How long stop waits for a recoverer, renewer or janitor round still out. */
+const QUICK_STOP_MS = 250;
+
 export interface StreamsConsumerOptions {
   ops: StreamOps;
   /** The stream's upkeep (janitor.ts), started and stopped with the consumer. */
@@ -167,8 +170,9 @@ export function startStreamsConsumer(handler: DeliveryHandler, consume: ConsumeO
         // The stop order, once:
         // 1. Take no more work: nothing new starts, nothing is retried.
         stopping = true;
-        // 2. No more takeovers from dead peers.
-        await recoverer.stop();
+        // 2. No more takeovers from dead peers (an XAUTOCLAIM still out is ignored once stopping,
+        //    so it is not waited for long: with Redis hanging it would eat the shutdown bound).
+        await recoverer.stop(QUICK_STOP_MS);
         // 3. What waits (queued, or backing off) leaves the book: it stays pending under this
         //    name and peers take it over once its lease lapses.
         for (const timer of book.releaseIdle()) clock.clearTimeout(timer);
@@ -178,8 +182,8 @@ export function startStreamsConsumer(handler: DeliveryHandler, consume: ConsumeO
         // 5. Running jobs finish, or are aborted after the grace; their leases are still renewed.
         const left = await pool.drain(graceMs);
         if (left > 0) logger.warn({ jobs: left }, 'jobs still running at shutdown; their entries stay pending for another subscriber');
-        // 6. Then the renewals and the upkeep stop.
-        await Promise.all([renewer.stop(), janitor.stop()]);
+        // 6. Then the renewals and the upkeep stop; what they still have out is not needed.
+        await Promise.all([renewer.stop(QUICK_STOP_MS), janitor.stop(QUICK_STOP_MS)]);
       })();
       return stopping$;
     },
