@@ -11,7 +11,7 @@ import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
 import type { JobBudget } from '../transport/limits.js';
 import type { UserSlot, UserSlots } from '../transport/user-slots.js';
-import type { DeliveryHandler, Settlement } from '../transport/transport.js';
+import type { Delivery, DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
 import type { JobContext, JobOutcome } from './job-context.js';
 
@@ -43,7 +43,12 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   // Users found with every slot taken, until when: their next jobs are deferred without asking
   // Redis again, so a long backlog of one user costs a few lookups a second, not one per job.
   const full = new Map<string, number>();
-  const deferral = (): Settlement => ({ kind: 'defer', delayMs: DEFER_MS + Math.floor(Math.random() * DEFER_MS) });
+  // A deferred delivery is offered again as the same object: it was received once, not per offer.
+  const deferred = new WeakSet<Delivery>();
+  const deferral = (delivery: Delivery): Settlement => {
+    deferred.add(delivery);
+    return { kind: 'defer', delayMs: DEFER_MS + Math.floor(Math.random() * DEFER_MS) };
+  };
   const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
   // not one per job: EventTarget listeners cost on the hot path.
@@ -70,9 +75,9 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
-    messagesReceived.inc({ type: msg.type });
+    if (!deferred.has(delivery)) messagesReceived.inc({ type: msg.type });
     const busyUntil = options.userSlots ? full.get(msg.user_id) : undefined;
-    if (busyUntil !== undefined && busyUntil > Date.now()) return deferral();
+    if (busyUntil !== undefined && busyUntil > Date.now()) return deferral(delivery);
     const attempt = await claims.acquire(jobKey(msg), delivery.id);
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
@@ -100,7 +105,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         full.set(msg.user_id, Date.now() + DEFER_MS / 2);
         void claim.release();
         log('debug', {}, "the user's USER_MAX_CONCURRENT_JOBS are all running; deferred");
-        return deferral();
+        return deferral(delivery);
       }
       full.delete(msg.user_id);
     }
