@@ -63,7 +63,7 @@ for (const transport of TRANSPORTS) {
     test('three subscribers with every job published three times: one LLM call per job, work shared', async () => {
       w.llm.reset();
       const jobs = await w.seed(24);
-      const subs = await Promise.all([1, 2, 3].map(() => startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '2' })));
+      const subs = await Promise.all([1, 2, 3].map(() => startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '2', USER_MAX_CONCURRENT_JOBS: '100' })));
       w.llm.script(...Array.from({ length: 24 }, () => ({ type: 'ok' as const, latencyMs: 150 })));
       for (let copy = 0; copy < 3; copy++) {
         for (const date of jobs.dates) await w.publishRaw(JSON.stringify({ type: 'daily_summary', user_id: jobs.userId, date }));
