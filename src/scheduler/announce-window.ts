@@ -14,6 +14,12 @@ export const SLACK = 2;
 /** With no measured rate yet, a job is assumed to take this long per slot. */
 export const ASSUMED_JOB_MS = 30_000;
 
+/**
+ * Nor after more than this many intervals: a measured rate can collapse under faults (subscribers
+ * killed, Redis away), and a lost message must not wait for a rate that no longer holds.
+ */
+export const CAP_INTERVALS = 10;
+
 export function windowFloorMs(intervalMs: number): number {
   return Math.max(FLOOR_MS, 2 * intervalMs);
 }
@@ -34,5 +40,5 @@ export function reannounceAfterMs(capacity: FleetCapacity, position: number, int
   const rate = expectedRate(capacity);
   if (rate <= 0) return floor;
   const expectedMs = ((capacity.ahead + position + 1) * 1000) / rate;
-  return Math.max(floor, Math.ceil(SLACK * expectedMs));
+  return Math.min(Math.max(floor, CAP_INTERVALS * intervalMs), Math.max(floor, Math.ceil(SLACK * expectedMs)));
 }

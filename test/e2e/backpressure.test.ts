@@ -30,7 +30,7 @@ test('a 60,000-message burst: no disconnect, bounded backlog, shed jobs recovere
   w.llm.script(...Array.from({ length: 400 }, () => ({ type: 'ok' as const, latencyMs: 20 })));
   // 200 days of one user: beyond the defaults of USER_MAX_JOBS_PER_HOUR and USER_MAX_CONCURRENT_JOBS,
   // which are not what this test is about.
-  const sub = await startSubscriber(w, { SUBSCRIBER_BACKLOG: '500', SUBSCRIBER_MAX_CONCURRENT_JOBS: '4', USER_MAX_JOBS_PER_HOUR: '100000', USER_MAX_CONCURRENT_JOBS: '100000' });
+  const sub = await startSubscriber(w, { SUBSCRIBER_BACKLOG: '500', SUBSCRIBER_MAX_CONCURRENT_JOBS: '4', USER_MAX_JOBS_PER_HOUR: '100000', USER_MAX_CONCURRENT_JOBS: '1000' });
   const port = Number((await sub.waitForLog((l) => l.msg === 'metrics listening')).metrics_port);
   const publisher = createClient({ url: w.redis.url });
   await publisher.connect();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createFleet } from '../../src/scheduler/admission.js';
-import { DURABLE_HOLD_MS, FLOOR_MS, SLACK, reannounceAfterMs, windowFloorMs } from '../../src/scheduler/announce-window.js';
+import { CAP_INTERVALS, DURABLE_HOLD_MS, FLOOR_MS, SLACK, reannounceAfterMs, windowFloorMs } from '../../src/scheduler/announce-window.js';
 import { PerUserCap, interleaveByUser } from '../../src/scheduler/fair-order.js';
 import type { FleetCapacity } from '../../src/transport/inspector.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -20,8 +20,11 @@ describe('re-announce window', () => {
   test('Pub/Sub: the jobs ahead over the measured rate, with slack, never below the floor', () => {
     // 10 jobs/s, 1,000 ahead: the 1st waits ~100 s, the 500th ~150 s.
     const cap = pubsub({ rate: 10, ahead: 1000 });
-    assert.equal(reannounceAfterMs(cap, 0, 1000), SLACK * 100_100);
-    assert.equal(reannounceAfterMs(cap, 499, 1000), SLACK * 150_000);
+    assert.equal(reannounceAfterMs(cap, 0, 60_000), SLACK * 100_100);
+    assert.equal(reannounceAfterMs(cap, 499, 60_000), SLACK * 150_000);
+    // A rate collapsed under faults: never more than CAP_INTERVALS intervals (nor under the floor).
+    assert.equal(reannounceAfterMs(pubsub({ rate: 0.01, ahead: 1000 }), 0, 60_000), CAP_INTERVALS * 60_000);
+    assert.equal(reannounceAfterMs(pubsub({ rate: 0.01, ahead: 1000 }), 0, 1000), FLOOR_MS);
     // An idle fast fleet: the floor (two intervals, at least 30 s).
     assert.equal(reannounceAfterMs(pubsub({ rate: 1000 }), 0, 1000), FLOOR_MS);
     assert.equal(reannounceAfterMs(pubsub({ rate: 1000 }), 0, 300_000), 600_000);
@@ -29,7 +32,7 @@ describe('re-announce window', () => {
   });
 
   test('Pub/Sub with no rate measured yet: slots × an assumed job time, or the floor', () => {
-    assert.equal(reannounceAfterMs(pubsub({ slots: 10, ahead: 99 }), 0, 1000), SLACK * 300_000);
+    assert.equal(reannounceAfterMs(pubsub({ slots: 10, ahead: 99 }), 0, 60_000), SLACK * 300_000);
     assert.equal(reannounceAfterMs(pubsub(), 0, 1000), FLOOR_MS);
   });
 
