@@ -62,8 +62,9 @@ test('the dashboard shows the sum of every subscriber’s own /metrics, and each
   assert.ok(admin);
   const server = w.spawn(['server'], { PORT: '0', JWT_SECRET });
   const port = Number((await server.waitForLog((l) => l.msg === 'server listening')).port);
-  const subA = await startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '3' });
-  const subB = await startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '4' });
+  // USER_MAX_CONCURRENT_JOBS lifted: a deferred job comes back after the figures below are read.
+  const subA = await startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '3', USER_MAX_CONCURRENT_JOBS: '1000' });
+  const subB = await startSubscriber(w, { SUBSCRIBER_MAX_CONCURRENT_JOBS: '4', USER_MAX_CONCURRENT_JOBS: '1000' });
   const token = await mintToken(JWT_SECRET, { userId, admin: true });
   const overview = async (): Promise<OverviewJson> => {
     const res = await fetch(`http://127.0.0.1:${port}/diary.v1.AdminService/GetOverview`, {
