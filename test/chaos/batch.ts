@@ -13,12 +13,14 @@ const { values } = parseArgs({
     to: { type: 'string', default: '20' },
     minutes: { type: 'string', default: '1' },
     out: { type: 'string' },
+    // Keeps each run's process logs in DIR/<transport>-<seed> (see main.ts --logs).
+    logs: { type: 'string' },
   },
 });
 if (!values.out) throw new Error('--out FILE is required');
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 for (let seed = Number(values.from); seed <= Number(values.to); seed++) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--seed', String(seed), '--minutes', values.minutes, '--transport', values.transport, '--json'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', main, '--seed', String(seed), '--minutes', values.minutes, '--transport', values.transport, '--json', ...(values.logs ? ['--logs', `${values.logs}/${values.transport}-${seed}`] : [])], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
