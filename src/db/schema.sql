@@ -679,21 +679,21 @@ CREATE INDEX job_attempts_job ON public.job_attempts USING btree (user_id, kind,
 -- Name: diaries diaries_after_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diaries_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_after_write();
+CREATE TRIGGER diaries_after_write AFTER INSERT OR DELETE OR UPDATE OF user_id, date, content, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_after_write();
 
 
 --
 -- Name: diaries diaries_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
+CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE OF user_id, date, content, version, needs_daily_summary, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
 
 
 --
 -- Name: diary_months diary_months_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_months_before_write BEFORE INSERT OR UPDATE ON public.diary_months FOR EACH ROW EXECUTE FUNCTION public.diary_months_before_write();
+CREATE TRIGGER diary_months_before_write BEFORE INSERT OR UPDATE OF user_id, year, month, inputs_updated_at, inputs_version, needs_monthly_summary ON public.diary_months FOR EACH ROW EXECUTE FUNCTION public.diary_months_before_write();
 
 
 --
