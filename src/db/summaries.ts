@@ -209,6 +209,7 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
       rows.map((r) => (r.outcome.attempt?.queuedMs == null ? null : Math.max(0, Math.round(r.outcome.attempt.queuedMs)))),
       rows.map((r) => (r.outcome.attempt ? Math.max(0, Math.round(r.outcome.attempt.runningMs)) : null)),
       rows.map((r) => r.outcome.attempt?.errorClass ?? null),
+      rows.map((r) => r.outcome.attempt?.batch ?? null),
     ],
     PREPARED,
   );
