@@ -19,7 +19,7 @@ import { SET_DAILY_STATUS } from './sql/set-daily-status.js';
 import { SET_MONTHLY_STATUS } from './sql/set-monthly-status.js';
 import { START_DAILY_JOB } from './sql/start-daily-job.js';
 
-export type SummaryStatus = 'queued' | 'processing' | 'done' | 'failed' | 'retrying';
+export type SummaryStatus = 'queued' | 'processing' | 'batched' | 'done' | 'failed' | 'retrying';
 
 export interface DailyInput {
   content: string;

@@ -77,7 +77,7 @@ export function DashboardPage() {
   // The fleet's growth over the last minute, as every process reported it.
   const rates = overview.perMinute;
   const rate = (v: bigint | undefined) => String(v ?? 0n);
-  const statuses = ['queued', 'processing', 'done', 'failed', 'stale'];
+  const statuses = ['queued', 'processing', 'batched', 'done', 'failed', 'stale'];
   const counts = new Map<string, number>();
   for (const s of overview.summaries) counts.set(`${s.kind}/${s.status}`, Number(s.count));
   const extraStatuses = [...new Set(overview.summaries.map((s) => s.status))].filter((s) => !statuses.includes(s));
