@@ -6,6 +6,7 @@ import {
   END_BATCH,
   GIVE_BACK_UPLOADS,
   MARK_SUBMITTED,
+  PRUNE_RESOLVED,
   RECORD_POLL,
   RELEASE_DAILY,
   RELEASE_MONTHLY,
@@ -139,4 +140,10 @@ export async function releaseTargets(db: Queryable, targets: readonly BatchTarge
   const months = targets.filter((t): t is Extract<BatchTarget, { kind: 'monthly' }> => t.kind === 'monthly');
   if (days.length > 0) await db.query(RELEASE_DAILY, [days.map((t) => t.userId), days.map((t) => t.date)]);
   if (months.length > 0) await db.query(RELEASE_MONTHLY, [months.map((t) => t.userId), months.map((t) => t.year), months.map((t) => t.month)]);
+}
+
+/** Forgets requests and batches resolved before `before` (see PRUNE_RESOLVED). */
+export async function pruneResolved(db: Queryable, before: Date, limit = 1000): Promise<{ requests: number; batches: number }> {
+  const [row] = await db.query<{ requests: string; batches: string }>(PRUNE_RESOLVED, [before.toISOString(), limit]);
+  return { requests: Number(row?.requests ?? 0), batches: Number(row?.batches ?? 0) };
 }

@@ -16,6 +16,7 @@ import {
   endBatch,
   giveBackUploads,
   markSubmitted,
+  pruneResolved,
   recordPoll,
   releaseTargets,
   resolveRequests,
@@ -38,6 +39,8 @@ import type { Summarizer, SummaryInput } from '../summarizer/summarizer.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
 
 export const LLM_BATCH_JOB = 'llm_batch';
+/** How long resolved requests and ended batches are kept (for operators' questions), then pruned. */
+export const BATCH_RETENTION_MS = 30 * 86_400_000;
 /** OpenAI's limit of requests in one batch (its file may also hold at most 200 MB). */
 export const BATCH_MAX_REQUESTS = 50_000;
 
@@ -90,6 +93,8 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
           logger.warn({ batch: batch.id, provider_batch: batch.provider_batch_id, err: toError(err).message }, 'batch poll failed; the next tick tries again');
         }
       }
+      const pruned = await pruneResolved(db, new Date(now.getTime() - BATCH_RETENTION_MS));
+      if (pruned.requests + pruned.batches > 0) logger.info(pruned, 'resolved batch requests pruned');
       return result;
     },
   };

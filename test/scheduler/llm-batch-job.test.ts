@@ -259,5 +259,17 @@ describe('LLM_BATCH: the batch leader and the subscriber on PostgreSQL', () => {
     await drain();
     assert.deepEqual(Object.values(await requestStates()), ['done', 'done', 'done']);
     assert.equal(job.name, LLM_BATCH_JOB);
+
+    // 30 days on, the resolved requests and their ended batches are pruned; nothing else is.
+    await run(dailyMessage(u, '2024-01-01', { trigger: 'manual' }));
+    await db().query("INSERT INTO diaries (user_id, date, content) VALUES ($1, '2024-01-20', $2)", [u, text(20)]);
+    await run(dailyMessage(u, '2024-01-20', { trigger: 'schedule' }));
+    await db().query("UPDATE llm_batch_requests SET resolved_at = now() - interval '31 days' WHERE state = 'done'");
+    await db().query("UPDATE llm_batches SET ended_at = now() - interval '31 days' WHERE state = 'ended'");
+    await tick();
+    assert.deepEqual(await requestStates(), { '2024-01-20': 'waiting' });
+    assert.equal((await db().query('SELECT 1 FROM llm_batches')).length, 1, 'a batch goes the tick after its last request');
+    await tick();
+    assert.equal((await db().query('SELECT 1 FROM llm_batches')).length, 0);
   });
 });

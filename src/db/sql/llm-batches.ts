@@ -230,3 +230,25 @@ WITH v AS (SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[]) AS v(user_id, 
 UPDATE diary_summary_months s SET status = 'queued', updated_at = now()
   FROM input
  WHERE s.user_id = input.user_id AND s.year = input.year AND s.month = input.month AND s.status = 'batched'`;
+
+/**
+ * PRUNE_RESOLVED: forgets requests resolved before $1 (their answers are stored, or their jobs ran
+ * live long ago), and ended batches none of whose requests is left, at most $2 of each. Both
+ * deletes see the statement's snapshot, so a batch goes the tick after its last request.
+ * Parameters: $1 before timestamptz, $2 limit int. Returns: requests bigint, batches bigint.
+ * Index: llm_batch_requests primary key (a sequential scan of a table that stays small).
+ */
+export const PRUNE_RESOLVED = `
+WITH old AS (
+       DELETE FROM llm_batch_requests
+        WHERE id IN (SELECT id FROM llm_batch_requests
+                      WHERE state IN ('done', 'live') AND resolved_at < $1::timestamptz
+                      ORDER BY id LIMIT $2::int)
+       RETURNING batch_id),
+     ended AS (
+       DELETE FROM llm_batches b
+        WHERE b.id IN (SELECT id FROM llm_batches
+                        WHERE state = 'ended' AND ended_at < $1::timestamptz ORDER BY id LIMIT $2::int)
+          AND NOT EXISTS (SELECT 1 FROM llm_batch_requests r WHERE r.batch_id = b.id)
+       RETURNING id)
+SELECT (SELECT count(*) FROM old) AS requests, (SELECT count(*) FROM ended) AS batches`;
