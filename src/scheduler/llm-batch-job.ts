@@ -103,26 +103,27 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
 /** Submits every batch that is due; returns how many requests went out. */
 async function submitDue(db: Queryable, options: LlmBatchJobOptions, maxRequests: number, now: Date, logger: Logger): Promise<number> {
   let sent = 0;
-  for (const waiting of await waitingByModel(db)) {
-    let left = waiting.waiting;
-    while (left > 0 && dueForBatch({ waiting: left, oldest: waiting.oldest }, now, options.maxWaitMs, maxRequests)) {
-      const taken = await takeWaiting(db, waiting.model, maxRequests);
+  for (const { model } of await waitingByModel(db)) {
+    // Looked at again after each batch: what is left over a full one waits by its own oldest.
+    for (;;) {
+      const waiting = (await waitingByModel(db)).find((w) => w.model === model);
+      if (!waiting || !dueForBatch(waiting, now, options.maxWaitMs, maxRequests)) break;
+      const taken = await takeWaiting(db, model, maxRequests);
       if (!taken) break;
       try {
         const jsonl = taken.requests.map((r) => requestLine(r.custom_id, r.body)).join('\n') + '\n';
         const fileId = await options.provider.uploadJsonl(`diary-batch-${taken.batchId}.jsonl`, jsonl);
         const info = await options.provider.createBatch(fileId, { diary_events_batch: taken.batchId });
         await markSubmitted(db, taken.batchId, info.id, fileId, info.status);
-        logger.info({ batch: taken.batchId, provider_batch: info.id, model: waiting.model, requests: taken.requests.length }, 'batch submitted');
+        logger.info({ batch: taken.batchId, provider_batch: info.id, model, requests: taken.requests.length }, 'batch submitted');
       } catch (err) {
         // The requests wait again; a batch the provider did create meanwhile is never read (its
         // requests go out again in the next one: paid twice at worst, never lost).
         await giveBackUploads(db);
-        logger.warn({ model: waiting.model, requests: taken.requests.length, err: toError(err).message }, 'batch submission failed; its requests wait for the next tick');
+        logger.warn({ model, requests: taken.requests.length, err: toError(err).message }, 'batch submission failed; its requests wait for the next tick');
         break;
       }
       sent += taken.requests.length;
-      left -= taken.requests.length;
     }
   }
   return sent;
