@@ -28,7 +28,8 @@ import { providerPause } from './rate-limit-headers.js';
 import { parseRetryAfter } from './retry-after.js';
 import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
-import type { Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
+import { inputSize } from './map-reduce.js';
+import type { BatchCall, Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
   acquire(signal: AbortSignal): Promise<void>;
@@ -60,7 +61,12 @@ export interface OpenAiSummarizerOptions {
   dispatcher?: Dispatcher;
   /** A user's own endpoint: errors name only their class (timeout, refused, HTTP status), never its body or socket text. */
   classOnlyErrors?: boolean;
+  /** LLM_BATCH=on and this is the operator's endpoint and key: scheduled jobs may be batched. */
+  batchable?: boolean;
 }
+
+/** Thrown inside a replayed or captured staged summary: it asked for a call a batch cannot answer. */
+class NotOneCall extends Error {}
 
 const PROVIDER = 'openai';
 
@@ -92,6 +98,7 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #endpoint: EndpointTraits = { plainTextOnly: false };
   readonly #dispatcher: Dispatcher | undefined;
   readonly #classOnlyErrors: boolean;
+  readonly #batchable: boolean;
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
@@ -116,6 +123,7 @@ export class OpenAiSummarizer implements Summarizer {
     this.#endpointId = createHash('sha256').update(`${this.#url}\u0000${this.#apiKey ?? ''}`).digest('base64url');
     this.#dispatcher = options.dispatcher;
     this.#classOnlyErrors = options.classOnlyErrors === true;
+    this.#batchable = options.batchable === true;
     this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrl(this.#url) });
   }
 
@@ -138,10 +146,47 @@ export class OpenAiSummarizer implements Summarizer {
     return reported ? { text, model: this.model, usage } : { text, model: this.model };
   }
 
+  // A batch request is the first call the staged summary asks for, captured instead of sent; its
+  // answer goes through the same staged summary again, replayed. An input that needs map-reduce
+  // stages, or an answer that needs a second call (a monthly answer that ignored the JSON schema),
+  // cannot be answered by one request: the job runs live.
+  async batchCall(input: SummaryInput): Promise<BatchCall | undefined> {
+    if (!this.#batchable || inputSize(input.entries) > this.#maxInputChars) return undefined;
+    const language = input.language ?? detectEntriesLanguage(input.entries);
+    let captured: Record<string, unknown> | undefined;
+    const capture = (messages: ChatMessage[], responseFormat?: ResponseFormat): Promise<string> => {
+      captured = this.#body(messages, responseFormat);
+      throw new NotOneCall();
+    };
+    const options = { maxInputChars: this.#maxInputChars, endpoint: { ...this.#endpoint }, log: undefined };
+    await stagedSummary(input.kind, language, input.entries, options, capture).catch((err: unknown) => {
+      if (!(err instanceof NotOneCall)) throw err;
+    });
+    return captured && { model: this.model, body: captured };
+  }
+
+  async fromBatchAnswer(input: SummaryInput, answer: unknown): Promise<SummaryResult> {
+    const completion = this.#parse(JSON.stringify(answer));
+    const language = input.language ?? detectEntriesLanguage(input.entries);
+    let calls = 0;
+    const replay = (): Promise<string> => {
+      if (calls++ > 0) throw new NotOneCall('the answer needs another request');
+      return Promise.resolve(completion.text);
+    };
+    // The endpoint's traits are copied: one odd answer must not switch the live calls to plain text.
+    const options = { maxInputChars: this.#maxInputChars, endpoint: { ...this.#endpoint }, log: undefined };
+    const text = await stagedSummary(input.kind, language, input.entries, options, replay);
+    return completion.usage ? { text, model: this.model, usage: completion.usage } : { text, model: this.model };
+  }
+
+  #body(messages: ChatMessage[], responseFormat?: ResponseFormat): Record<string, unknown> {
+    const format = responseFormat ? { response_format: responseFormat } : {};
+    return { model: this.model, messages, temperature: this.#temperature, stream: false, ...format };
+  }
+
   /** One completion with the retry policy applied. */
   async #complete(messages: ChatMessage[], signal: AbortSignal, responseFormat?: ResponseFormat): Promise<Completion> {
-    const format = responseFormat ? { response_format: responseFormat } : {};
-    const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false, ...format });
+    const body = JSON.stringify(this.#body(messages, responseFormat));
     const estimate = this.#tokenGate ? estimateCallTokens(messages) : 0;
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
