@@ -25,7 +25,7 @@ import { backoffDelay, LLM_RETRY } from '../backoff.js';
 import { sleep } from '../clock.js';
 import type { LlmTokenGate } from '../transport/token-budget.js';
 import { providerPause } from './rate-limit-headers.js';
-import { parseRetryAfter } from './retry-after.js';
+import { httpAttemptError, parseCompletion, scrubSecrets, type Completion } from './openai-answers.js';
 import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
 import { inputSize } from './map-reduce.js';
@@ -70,15 +70,6 @@ class NotOneCall extends Error {}
 
 const PROVIDER = 'openai';
 
-interface Completion {
-  text: string;
-  usage?: { inputTokens: number; outputTokens: number };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export class OpenAiSummarizer implements Summarizer {
   readonly provider = 'openai' as const;
   readonly model: string;
@@ -99,6 +90,7 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #dispatcher: Dispatcher | undefined;
   readonly #classOnlyErrors: boolean;
   readonly #batchable: boolean;
+  readonly #scrub = (text: string): string => scrubSecrets(text, this.#apiKey);
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
@@ -166,7 +158,7 @@ export class OpenAiSummarizer implements Summarizer {
   }
 
   async fromBatchAnswer(input: SummaryInput, answer: unknown): Promise<SummaryResult> {
-    const completion = this.#parse(JSON.stringify(answer));
+    const completion = parseCompletion(JSON.stringify(answer), this.#scrub);
     const language = input.language ?? detectEntriesLanguage(input.entries);
     let calls = 0;
     const replay = (): Promise<string> => {
@@ -277,8 +269,8 @@ export class OpenAiSummarizer implements Summarizer {
     }
     const ok = status >= 200 && status < 300;
     llmRequests.inc({ provider: PROVIDER, outcome: ok ? 'ok' : 'error' });
-    if (!ok) throw Object.assign(this.#httpError(status, raw, retryAfter), { status, ...(pauseMs !== undefined ? { sharedPauseMs: pauseMs } : {}) });
-    const completion = this.#parse(raw);
+    if (!ok) throw Object.assign(httpAttemptError(status, raw, retryAfter, this.#scrub), { status, ...(pauseMs !== undefined ? { sharedPauseMs: pauseMs } : {}) });
+    const completion = parseCompletion(raw, this.#scrub);
     if (completion.usage) {
       llmTokens.inc({ provider: PROVIDER, kind: 'input' }, completion.usage.inputTokens);
       llmTokens.inc({ provider: PROVIDER, kind: 'output' }, completion.usage.outputTokens);
@@ -287,59 +279,4 @@ export class OpenAiSummarizer implements Summarizer {
     return completion;
   }
 
-  #httpError(status: number, raw: string, retryAfter: string | null): AttemptError {
-    let code = '';
-    let message = '';
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      const e = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : isRecord(parsed) ? parsed : {};
-      code = [e.code, e.type, e.status].filter((v) => typeof v === 'string').join(' ');
-      message = typeof e.message === 'string' ? e.message : '';
-    } catch {
-      message = raw.slice(0, 200);
-    }
-    const detail = this.#scrub(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message.slice(0, 300)}` : ''}`);
-    if (status === 429 || status === 408 || status === 409 || status === 425) {
-      return new AttemptError(detail, status === 429 ? 'rate_limited' : 'server', false, parseRetryAfter(retryAfter));
-    }
-    if (status >= 500) return new AttemptError(detail, 'server', false, parseRetryAfter(retryAfter));
-    if (status === 401 || status === 403) return new AttemptError(detail, 'auth', true);
-    if (status === 404 || /model_not_found|model.*(not (be )?found|does not exist)/i.test(`${code} ${message}`)) {
-      return new AttemptError(detail, 'model', true);
-    }
-    if (/content[_ ]?(filter|policy|management)|safety|flagged|refus/i.test(`${code} ${message}`)) {
-      return new AttemptError(detail, 'refused', true);
-    }
-    return new AttemptError(detail, 'bad_response', true);
-  }
-
-  #parse(raw: string): Completion {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new AttemptError('response is not JSON', 'bad_response', true);
-    }
-    const choice = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
-    if (!isRecord(choice)) throw new AttemptError('response has no choices', 'bad_response', true);
-    const message = isRecord(choice.message) ? choice.message : {};
-    if (choice.finish_reason === 'content_filter') throw new AttemptError('the provider filtered the content (finish_reason content_filter)', 'refused', true);
-    if (typeof message.refusal === 'string' && message.refusal.trim() !== '') {
-      throw new AttemptError(`the model refused: ${this.#scrub(message.refusal.slice(0, 200))}`, 'refused', true);
-    }
-    // Reasoning models served by Ollama & co. put their thinking in <think> … </think>: not summary.
-    const content = typeof message.content === 'string' ? message.content.replace(/<think>[\s\S]*?<\/think>/g, '').trim() : '';
-    if (content === '') throw new AttemptError('response has no text', 'bad_response', true);
-    const u = isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : undefined;
-    const inputTokens = u && typeof u.prompt_tokens === 'number' ? u.prompt_tokens : undefined;
-    const outputTokens = u && typeof u.completion_tokens === 'number' ? u.completion_tokens : undefined;
-    return inputTokens !== undefined && outputTokens !== undefined ? { text: content, usage: { inputTokens, outputTokens } } : { text: content };
-  }
-
-  /** Removes the API key (and anything that looks like a bearer token or OpenAI key) from server text. */
-  #scrub(text: string): string {
-    let out = text;
-    if (this.#apiKey && this.#apiKey.length >= 4) out = out.split(this.#apiKey).join('***');
-    return redactUrl(out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***'));
-  }
 }
