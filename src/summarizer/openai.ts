@@ -278,5 +278,4 @@ export class OpenAiSummarizer implements Summarizer {
     this.#log?.debug({ status, ms: Math.round(performance.now() - started), usage: completion.usage }, 'LLM request done');
     return completion;
   }
-
 }
