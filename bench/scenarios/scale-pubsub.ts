@@ -23,6 +23,11 @@ import { storeDone, targetOf, type TickRow } from './scale-fleet.js';
 
 const logger = createLogger({ level: 'silent' });
 
+async function stillDue(db: Db): Promise<number> {
+  const [row] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM diaries WHERE needs_daily_summary');
+  return row?.n ?? 0;
+}
+
 export interface PubSubFleetShape {
   subscribers: number;
   /** SUBSCRIBER_MAX_CONCURRENT_JOBS of each. */
@@ -114,7 +119,9 @@ export async function simulatePubSub(
       await clock.advance(intervalMs);
       rows.push(row);
       ctx.log(`  scale ${opts.label} tick ${tick}: published ${r.published}, waiting ${row.waiting}, shed ${shed}, lost ${lost}, tick ${tickMs.toFixed(0)} ms, cleared ${row.cleared}`);
-      if (r.found === 0 && queue.length === 0) break;
+      // A lost message waits out its re-announce window (up to ten intervals): stop only when
+      // nothing is due any more, not when a tick found nothing to publish.
+      if (r.found === 0 && queue.length === 0 && (await stillDue(opts.db)) === 0) break;
     }
   } finally {
     await transport.close();
