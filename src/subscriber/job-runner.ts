@@ -13,6 +13,8 @@ import type { JobBudget } from '../transport/limits.js';
 import type { UserSlot, UserSlots } from '../transport/user-slots.js';
 import type { Delivery, DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
+import { failSpan, inSpan, startJobSpan, withContext } from '../spans.js';
+import type { Context, Span } from '@opentelemetry/api';
 import type { JobContext, JobOutcome } from './job-context.js';
 
 export interface JobRunnerOptions {
@@ -66,7 +68,28 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     return () => set.delete(abort);
   }
 
+  // One consumer span per run of a delivery (not per deferred offer), child of the publish the
+  // message's traceparent names; the claim, the handler's spans and the settlement hang below it.
   return async (delivery, stopSignal): Promise<Settlement> => {
+    const busyUntil = options.userSlots ? full.get(delivery.message.user_id) : undefined;
+    if (busyUntil !== undefined && busyUntil > Date.now()) {
+      if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
+      return deferral(delivery);
+    }
+    const job = startJobSpan(delivery.message, delivery.deliveryCount);
+    try {
+      const settlement = await run(delivery, stopSignal, job);
+      if (job.span.isRecording()) job.span.setAttribute('diary.job.settlement', settlement.kind);
+      return settlement;
+    } catch (err) {
+      failSpan(job.span, err);
+      throw err;
+    } finally {
+      job.span.end();
+    }
+  };
+
+  async function run(delivery: Delivery, stopSignal: AbortSignal, job: { span: Span; context: Context }): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
     const fields = { ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount };
@@ -76,9 +99,15 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     if (!deferred.has(delivery)) messagesReceived.inc({ type: msg.type });
-    const busyUntil = options.userSlots ? full.get(msg.user_id) : undefined;
-    if (busyUntil !== undefined && busyUntil > Date.now()) return deferral(delivery);
-    const attempt = await claims.acquire(jobKey(msg), delivery.id);
+    const attempt = await inSpan(
+      'claim',
+      async (span) => {
+        const a = await claims.acquire(jobKey(msg), delivery.id);
+        if (span.isRecording()) span.setAttribute('diary.claim.acquired', a.ok);
+        return a;
+      },
+      { parent: job.context },
+    );
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
       if (attempt.heldBy === delivery.id) {
@@ -131,7 +160,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     jobsInFlight.inc();
     let outcome = 'error';
     try {
-      outcome = await dispatch(msg, {
+      outcome = await withContext(job.context, () => dispatch(msg, {
         db,
         get signal() {
           if (!controller) {
@@ -164,7 +193,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
               },
             }),
         ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
-      });
+      }));
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
       return { kind: 'ack' };
     } catch (err) {
@@ -174,6 +203,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         log('warn', {}, 'job abandoned: its claim was lost; the job is delivered again');
         return { kind: 'abandon' };
       }
+      failSpan(job.span, err);
       if (isPermanent(err)) {
         outcome = 'failed';
         log('error', { err: error.message }, 'job failed permanently; recorded, not retried');
@@ -194,10 +224,11 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       const seconds = (performance.now() - started) / 1000;
       jobsProcessed.inc({ type: msg.type, outcome });
       jobDuration.observe({ type: msg.type, outcome }, seconds);
+      if (job.span.isRecording()) job.span.setAttribute('diary.job.outcome', outcome);
       // Not awaited: the release goes out with the transport's ack in the same write, and a
       // failed one only lets the claim expire by its lease.
       void claim.release();
       void slot?.release();
     }
-  };
+  }
 }

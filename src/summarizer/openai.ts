@@ -28,6 +28,7 @@ import { providerPause } from './rate-limit-headers.js';
 import { parseRetryAfter } from './retry-after.js';
 import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
+import { inSpan, SpanKind } from '../spans.js';
 import type { Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
@@ -149,7 +150,7 @@ export class OpenAiSummarizer implements Summarizer {
       const reservation = this.#tokenGate ? await this.#tokenGate.acquire(this.#endpointId, estimate, signal) : undefined;
       if (this.#rateLimiter) await this.#rateLimiter.acquire(signal);
       try {
-        const completion = await this.#request(body, signal);
+        const completion = await this.#tracedRequest(body, signal, attempt);
         // No usage reported: the estimate stands.
         await reservation?.settle(completion.usage ? completion.usage.inputTokens + completion.usage.outputTokens : undefined);
         return completion;
@@ -184,6 +185,24 @@ export class OpenAiSummarizer implements Summarizer {
         await sleep(delay, signal);
       }
     }
+  }
+
+  /** One request in a client span: model, status and token counts; no URL (it may hold credentials), no prompt, no answer. */
+  #tracedRequest(body: string, signal: AbortSignal, attempt: number): Promise<Completion> {
+    return inSpan(
+      `chat ${this.model}`,
+      async (span) => {
+        const completion = await this.#request(body, signal);
+        if (span.isRecording() && completion.usage) {
+          span.setAttributes({ 'gen_ai.usage.input_tokens': completion.usage.inputTokens, 'gen_ai.usage.output_tokens': completion.usage.outputTokens });
+        }
+        return completion;
+      },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': PROVIDER, 'gen_ai.request.model': this.model, 'diary.llm.attempt': attempt + 1 },
+      },
+    );
   }
 
   /** Exactly one HTTP request, under its own timeout and the job's signal. */
