@@ -1,12 +1,15 @@
 // The spans of a job's trace — diary save → publish → the subscriber's run (claim, summarize with
 // its LLM calls, store) — written through @opentelemetry/api only. Until src/tracing.ts registers
-// the SDK (OTEL_EXPORTER_OTLP_ENDPOINT set), every call here meets the API's built-in no-op
-// tracer: nothing is recorded or sent, and messages go out exactly as before, without a
-// traceparent. Attributes name jobs and count tokens; they never carry diary or summary text,
-// prompts, keys or URLs.
+// the SDK (OTEL_EXPORTER_OTLP_ENDPOINT set) no tracer provider is registered, and every helper
+// here asks the API so and goes straight to the work: no span object, no context, no extra
+// promise (the no-op tracer's spans measurably cost a no-op job's hot path), and messages go out
+// exactly as before, without a traceparent. Attributes name jobs and count tokens; they never
+// carry diary or summary text, prompts, keys or URLs.
 import {
   context,
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -22,6 +25,18 @@ import { formatTraceparent, parseTraceparent } from './traceparent.js';
 export const tracer = trace.getTracer('diary-events');
 
 export { SpanKind };
+
+/** What the API's global provider delegates to while no SDK is registered (a provider of its own makes the same). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** The one span every helper hands out while traces are off: it records nothing. */
+export const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/** True once a tracer provider (the SDK) is registered with the API. */
+export function tracingOn(): boolean {
+  // The API's global is always its ProxyTracerProvider, whose delegate is the registered provider.
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider ? provider.getDelegate() !== NOOP_PROVIDER : true;
+}
 
 /** What identifies a job on its spans (as jobFields does on log lines), never its content. */
 export function jobAttributes(message: JobMessage): Attributes {
@@ -51,7 +66,11 @@ export function failSpan(span: Span, err: unknown): void {
  * thousands of jobs, and each job's trace is its own. With the SDK on, the message carries the
  * span's traceparent; with it off the message is published unchanged.
  */
-export async function publishTraced(publish: (m: JobMessage) => Promise<void>, message: JobMessage, tick?: SpanContext): Promise<void> {
+export function publishTraced(publish: (m: JobMessage) => Promise<void>, message: JobMessage, tick?: SpanContext): Promise<void> {
+  return tracingOn() ? publishInSpan(publish, message, tick) : publish(message);
+}
+
+async function publishInSpan(publish: (m: JobMessage) => Promise<void>, message: JobMessage, tick?: SpanContext): Promise<void> {
   const options = tick && isSpanContextValid(tick) ? { kind: SpanKind.PRODUCER, root: true, links: [{ context: tick }] } : { kind: SpanKind.PRODUCER };
   const span = tracer.startSpan(`publish ${message.type}`, options);
   const ctx = span.spanContext();
@@ -76,8 +95,17 @@ export function remoteParent(traceparent: unknown): Context {
   return remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
 }
 
+export interface JobSpan {
+  span: Span;
+  /** The context the job's own spans start in (`startSpan`'s parent, `withContext`). */
+  context: Context;
+}
+
+const NO_JOB_SPAN: JobSpan = { span: NOOP_SPAN, context: ROOT_CONTEXT };
+
 /** A subscriber's run of one delivery: a consumer span, child of the publish its traceparent names (else a trace of its own). */
-export function startJobSpan(message: JobMessage, deliveryCount: number): { span: Span; context: Context } {
+export function startJobSpan(message: JobMessage, deliveryCount: number): JobSpan {
+  if (!tracingOn()) return NO_JOB_SPAN;
   const parent = remoteParent(message.traceparent);
   const span = tracer.startSpan(`process ${message.type}`, { kind: SpanKind.CONSUMER }, parent);
   if (span.isRecording()) {
@@ -86,12 +114,42 @@ export function startJobSpan(message: JobMessage, deliveryCount: number): { span
   return { span, context: trace.setSpan(parent, span) };
 }
 
+/**
+ * Runs one delivery (`run`) in its job span, which records how the delivery was settled and is
+ * ended when it is. With traces off, `run` is called as it is.
+ */
+export function inJobSpan<T extends { kind: string }>(message: JobMessage, deliveryCount: number, run: (job: JobSpan) => Promise<T>): Promise<T> {
+  if (!tracingOn()) return run(NO_JOB_SPAN);
+  return (async () => {
+    const job = startJobSpan(message, deliveryCount);
+    try {
+      const settled = await run(job);
+      job.span.setAttribute('diary.job.settlement', settled.kind);
+      return settled;
+    } catch (err) {
+      failSpan(job.span, err);
+      throw err;
+    } finally {
+      job.span.end();
+    }
+  })();
+}
+
+/** A span the caller ends, child of `parent`: for a step too hot for inSpan's extra promise. */
+export function startSpan(name: string, parent: Context): Span {
+  return tracingOn() ? tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent) : NOOP_SPAN;
+}
+
 /** Runs `fn` in a span, child of the active one (or of `parent`), ended when `fn` settles; a throw marks it failed. */
-export async function inSpan<T>(
+export function inSpan<T>(
   name: string,
   fn: (span: Span) => Promise<T>,
   options: { kind?: SpanKind; attributes?: Attributes; parent?: Context } = {},
 ): Promise<T> {
+  return tracingOn() ? runInSpan(name, fn, options) : fn(NOOP_SPAN);
+}
+
+async function runInSpan<T>(name: string, fn: (span: Span) => Promise<T>, options: { kind?: SpanKind; attributes?: Attributes; parent?: Context }): Promise<T> {
   const parent = options.parent ?? context.active();
   const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL }, parent);
   if (options.attributes && span.isRecording()) span.setAttributes(options.attributes);
@@ -107,5 +165,5 @@ export async function inSpan<T>(
 
 /** Runs `fn` with `ctx` active (a job's span, for the spans its handler starts). */
 export function withContext<T>(ctx: Context, fn: () => T): T {
-  return context.with(ctx, fn);
+  return tracingOn() ? context.with(ctx, fn) : fn();
 }

@@ -7,7 +7,7 @@ import { before, beforeEach, describe, it } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { dailyMessage, type JobMessage } from '../src/messages.js';
-import { inSpan, publishTraced, startJobSpan, withContext } from '../src/spans.js';
+import { inSpan, NOOP_SPAN, publishTraced, startJobSpan, tracingOn, withContext } from '../src/spans.js';
 import { parseTraceparent } from '../src/traceparent.js';
 
 const exporter = new InMemorySpanExporter();
@@ -25,6 +25,11 @@ const named = (name: string): ReadableSpan => {
 };
 
 describe('spans across a publish', () => {
+  it('the helpers see the registered provider', async () => {
+    assert.equal(tracingOn(), true);
+    await inSpan('x', async (span) => assert.notEqual(span, NOOP_SPAN));
+  });
+
   it("a save's publish is its child, and the subscriber's run continues the trace from the message", async () => {
     const sent: JobMessage[] = [];
     const message = dailyMessage(U, '2024-01-15', { trigger: 'diary_saved' });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { dailyMessage, type JobMessage } from '../src/messages.js';
-import { inSpan, publishTraced, startJobSpan } from '../src/spans.js';
+import { inSpan, NOOP_SPAN, publishTraced, startJobSpan, tracingOn } from '../src/spans.js';
 import { startTracing, tracesWanted } from '../src/tracing.js';
 import { createLogger } from '../src/logger.js';
 import { CLI } from './helpers/cli.js';
@@ -58,9 +58,13 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT unset', () => {
   });
 
   it('publishes the very message it was given, without a traceparent', async () => {
+    assert.equal(tracingOn(), false);
     const sent: JobMessage[] = [];
     const m = dailyMessage(U, '2024-01-15');
-    await inSpan('diary save', () => publishTraced(async (x) => void sent.push(x), m));
+    await inSpan('diary save', async (span) => {
+      assert.equal(span, NOOP_SPAN, 'no span object is made');
+      await publishTraced(async (x) => void sent.push(x), m);
+    });
     assert.equal(sent[0], m);
     assert.equal('traceparent' in m, false);
     const job = startJobSpan({ ...m, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, 1);

@@ -13,8 +13,7 @@ import type { JobBudget } from '../transport/limits.js';
 import type { UserSlot, UserSlots } from '../transport/user-slots.js';
 import type { Delivery, DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
-import { failSpan, inSpan, startJobSpan, withContext } from '../spans.js';
-import type { Context, Span } from '@opentelemetry/api';
+import { failSpan, inJobSpan, startSpan, withContext, type JobSpan } from '../spans.js';
 import type { JobContext, JobOutcome } from './job-context.js';
 
 export interface JobRunnerOptions {
@@ -76,20 +75,10 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
       return deferral(delivery);
     }
-    const job = startJobSpan(delivery.message, delivery.deliveryCount);
-    try {
-      const settlement = await run(delivery, stopSignal, job);
-      if (job.span.isRecording()) job.span.setAttribute('diary.job.settlement', settlement.kind);
-      return settlement;
-    } catch (err) {
-      failSpan(job.span, err);
-      throw err;
-    } finally {
-      job.span.end();
-    }
+    return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
   };
 
-  async function run(delivery: Delivery, stopSignal: AbortSignal, job: { span: Span; context: Context }): Promise<Settlement> {
+  async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
     const fields = { ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount };
@@ -99,15 +88,17 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     if (!deferred.has(delivery)) messagesReceived.inc({ type: msg.type });
-    const attempt = await inSpan(
-      'claim',
-      async (span) => {
-        const a = await claims.acquire(jobKey(msg), delivery.id);
-        if (span.isRecording()) span.setAttribute('diary.claim.acquired', a.ok);
-        return a;
-      },
-      { parent: job.context },
-    );
+    const claimSpan = startSpan('claim', job.context);
+    let attempt;
+    try {
+      attempt = await claims.acquire(jobKey(msg), delivery.id);
+      if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
+    } catch (err) {
+      failSpan(claimSpan, err);
+      throw err;
+    } finally {
+      claimSpan.end();
+    }
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
       if (attempt.heldBy === delivery.id) {
