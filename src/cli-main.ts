@@ -5,6 +5,9 @@ import { createLogger, type Logger } from './logger.js';
 import { RedisUnavailableError } from './transport/redis-connection.js';
 import { COMMANDS } from './cmd/commands.js';
 import { UsageError } from './errors/usage-error.js';
+import { deferLast } from './cmd/lifecycle.js';
+import { VERSION } from './fleet-reporter.js';
+import { startTracing } from './tracing.js';
 
 const USAGE = `Usage: diary-events <command> [options]
 
@@ -42,8 +45,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`diary-events ${name}: ${(err as Error).message}\nUsage: diary-events ${command.usage}\n`);
     return 2;
   }
+  // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; a long-running command flushes them as
+  // the last step of its stop, any other when it returns.
+  const tracing = await startTracing({ serviceName: `diary-events-${command.name}`, version: VERSION, instance: config.instance, logger });
+  deferLast(() => tracing.shutdown());
+  let code = 1;
   try {
-    return await command.run({ config, logger, values: args.values, positionals: args.positionals });
+    code = await command.run({ config, logger, values: args.values, positionals: args.positionals });
+    return code;
   } catch (err) {
     if (err instanceof RedisUnavailableError || err instanceof UsageError || (err instanceof Error && err.name === 'DatabaseInUseError')) {
       process.stderr.write(`diary-events ${name}: ${err.message}\n`);
@@ -53,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: e }, `${name} failed`);
     process.stderr.write(`diary-events ${name}: ${e.message}\n`);
     return 1;
+  } finally {
+    if (code >= 0) await tracing.shutdown();
   }
 }
 

@@ -36,6 +36,9 @@ const optional = {
   published_at: z.iso.datetime({ offset: true }).optional(),
   trigger: z.enum(TRIGGERS).optional(),
   attempt: z.number().int().min(1).max(1_000_000).optional(),
+  // W3C trace context of the publish (src/traceparent.ts reads it). Any value is accepted here: a
+  // malformed one is ignored by the reader, never a reason to reject the job.
+  traceparent: z.unknown().optional(),
 };
 const userId = z.string().regex(UUID_RE, 'must be a UUID');
 

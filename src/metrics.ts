@@ -72,6 +72,11 @@ export const llmTokens = new Counter({
   labelNames: ['provider', 'kind'] as const,
   registers: r,
 });
+export const llmTokenBudgetWaiting = new Gauge({
+  name: 'diary_llm_token_budget_waiting',
+  help: 'LLM calls of this process waiting for the fleet-wide token budget (LLM_MAX_TPM) or a provider\'s pause, now; above 0 for long: the budget is exhausted.',
+  registers: r,
+});
 export const llmErrors = new Counter({
   name: 'diary_llm_errors_total',
   help: 'LLM errors by provider and class (rate_limited|server|network|timeout|auth|model|refused|bad_response|egress).',

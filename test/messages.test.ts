@@ -657,3 +657,30 @@ describe('jobKey', () => {
     assert.notEqual(jobKey(monthlyMessage(U, 2024, 1)), jobKey(dailyMessage(U, '2024-01-01')));
   });
 });
+
+// ---- traceparent (issue 18) ------------------------------------------------------------------
+
+describe('traceparent: optional, and a malformed one never rejects the job', () => {
+  it('a valid message with any traceparent value is accepted, the value kept as it came', () => {
+    fc.assert(
+      fc.property(messageArb, wireValueArb, (m, traceparent) => {
+        const r = parseMessage(JSON.stringify({ ...m, traceparent }));
+        assert.ok(r.ok, JSON.stringify(r));
+        assert.deepEqual((r.message as { traceparent?: unknown }).traceparent, traceparent);
+      }),
+      RUNS,
+    );
+    for (const traceparent of ['00-abc', '', 'x'.repeat(10_000), 42, null, { a: 1 }]) {
+      assert.ok(parseMessage(wire(DAILY, { traceparent })).ok, JSON.stringify(traceparent));
+    }
+  });
+
+  it('the encoder writes it as the field of that name', () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const m = { ...dailyMessage(U, '2024-01-15'), traceparent: tp };
+    const r = parseMessage(toWire(m));
+    assert.ok(r.ok);
+    assert.equal(JSON.parse(toWire(m)).traceparent, tp);
+    assert.equal(r.message.traceparent, tp);
+  });
+});

@@ -17,6 +17,7 @@ import { reportToFleet } from './report-to-fleet.js';
 import { UsageError } from '../errors/usage-error.js';
 import { startSubscriber } from './subscriber.js';
 import { runToken } from './token.js';
+import { publishTraced } from '../spans.js';
 
 
 function str(v: CommandContext['values'][string]): string | undefined {
@@ -29,7 +30,7 @@ async function publishOne(ctx: CommandContext, message: JobMessage | string): Pr
   if (!parsed.ok) throw new UsageError(`invalid message (${parsed.reason}): ${parsed.detail}`);
   const messaging = await openMessaging(ctx.config, ctx.logger);
   try {
-    await messaging.transport.publish(parsed.message);
+    await publishTraced((m) => messaging.transport.publish(m), parsed.message);
     process.stdout.write(`${toWire(parsed.message)}\n`);
     return 0;
   } finally {

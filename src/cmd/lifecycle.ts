@@ -16,6 +16,17 @@ export const SHUTDOWN_GRACE_MS = 10_000;
  */
 export const SHUTDOWN_LIMIT_MS = SHUTDOWN_GRACE_MS + 15_000;
 
+/**
+ * Steps of the process rather than of a command, run after every command's own: the traces' flush
+ * (src/tracing.ts), so the spans of the jobs that finished while stopping are exported too.
+ */
+const lastSteps: Array<() => Promise<void>> = [];
+
+/** Adds a step run after all of a command's own stop steps (each bounded by itself). */
+export function deferLast(step: () => Promise<void>): void {
+  lastSteps.push(step);
+}
+
 export interface Shutdown {
   /** Adds a stop step; steps run in the reverse order of adding, one after another. */
   defer(step: () => Promise<void>): void;
@@ -37,7 +48,7 @@ export function onShutdown(logger: Logger): Shutdown {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     (async () => {
-      for (const step of steps.reverse()) await step();
+      for (const step of [...steps.reverse(), ...lastSteps]) await step();
     })()
       .then(() => {
         logger.info('stopped');

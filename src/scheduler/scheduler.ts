@@ -14,6 +14,7 @@ import { settledWithin } from '../timeout.js';
 import type { TickLock } from '../transport/tick-lock.js';
 import type { Fleet } from './admission.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
+import { inSpan, publishTraced } from '../spans.js';
 
 export interface SchedulerOptions {
   jobs: readonly ScheduledJob[];
@@ -75,12 +76,22 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         }
       }
       const end = schedulerTickDuration.startTimer({ job: job.name });
-      const ctx = {
-        db, now: new Date(now), logger: log, publish: options.publish,
-        ...(options.fleet ? { fleet: options.fleet } : {}),
-        ...(options.maxPerUser !== undefined ? { maxPerUser: options.maxPerUser } : {}),
-      };
-      const result = await job.run(ctx).finally(end);
+      // Each job a tick publishes starts a trace of its own, linked to the tick's span.
+      const result = await inSpan(
+        `tick ${job.name}`,
+        async (span) => {
+          const tickSpan = span.spanContext();
+          const ctx = {
+            db, now: new Date(now), logger: log, publish: (m: JobMessage) => publishTraced(options.publish, m, tickSpan),
+            ...(options.fleet ? { fleet: options.fleet } : {}),
+            ...(options.maxPerUser !== undefined ? { maxPerUser: options.maxPerUser } : {}),
+          };
+          const r = await job.run(ctx);
+          if (span.isRecording()) span.setAttributes({ 'diary.tick.found': r.found, 'diary.tick.published': r.published, 'diary.tick.failed': r.failed });
+          return r;
+        },
+        { attributes: { 'diary.scheduler.job': job.name } },
+      ).finally(end);
       schedulerTargets.set({ job: job.name }, result.found);
       schedulerTicks.inc({ job: job.name, outcome: 'ok' });
       schedulerLastTick.set({ job: job.name }, clock.now() / 1000);

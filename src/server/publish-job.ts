@@ -7,6 +7,7 @@ import { messagesPublished } from '../metrics.js';
 import { toError } from '../errors/job-errors.js';
 import { withTimeout } from '../timeout.js';
 import type { Transport } from '../transport/transport.js';
+import { publishTraced } from '../spans.js';
 
 export const PUBLISH_TIMEOUT_MS = 2000;
 
@@ -18,7 +19,8 @@ export async function publishJob(
   timeoutMs = PUBLISH_TIMEOUT_MS,
 ): Promise<boolean> {
   try {
-    await withTimeout(transport.publish(message), timeoutMs, 'publish');
+    // A child of the request's span (a diary save); the message carries its traceparent.
+    await withTimeout(publishTraced((m) => transport.publish(m), message), timeoutMs, 'publish');
     messagesPublished.inc({ type: message.type, outcome: 'ok' });
     return true;
   } catch (err) {

@@ -13,6 +13,7 @@ import type { JobBudget } from '../transport/limits.js';
 import type { UserSlot, UserSlots } from '../transport/user-slots.js';
 import type { Delivery, DeliveryHandler, Settlement } from '../transport/transport.js';
 import { dispatch as dispatchJob } from './handlers/index.js';
+import { failSpan, inJobSpan, startSpan, withContext, type JobSpan } from '../spans.js';
 import type { JobContext, JobOutcome } from './job-context.js';
 
 export interface JobRunnerOptions {
@@ -66,7 +67,18 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     return () => set.delete(abort);
   }
 
+  // One consumer span per run of a delivery (not per deferred offer), child of the publish the
+  // message's traceparent names; the claim, the handler's spans and the settlement hang below it.
   return async (delivery, stopSignal): Promise<Settlement> => {
+    const busyUntil = options.userSlots ? full.get(delivery.message.user_id) : undefined;
+    if (busyUntil !== undefined && busyUntil > Date.now()) {
+      if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
+      return deferral(delivery);
+    }
+    return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
+  };
+
+  async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
     const fields = { ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount };
@@ -76,9 +88,17 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
     if (!deferred.has(delivery)) messagesReceived.inc({ type: msg.type });
-    const busyUntil = options.userSlots ? full.get(msg.user_id) : undefined;
-    if (busyUntil !== undefined && busyUntil > Date.now()) return deferral(delivery);
-    const attempt = await claims.acquire(jobKey(msg), delivery.id);
+    const claimSpan = startSpan('claim', job.context);
+    let attempt;
+    try {
+      attempt = await claims.acquire(jobKey(msg), delivery.id);
+      if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
+    } catch (err) {
+      failSpan(claimSpan, err);
+      throw err;
+    } finally {
+      claimSpan.end();
+    }
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
       if (attempt.heldBy === delivery.id) {
@@ -131,7 +151,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     jobsInFlight.inc();
     let outcome = 'error';
     try {
-      outcome = await dispatch(msg, {
+      outcome = await withContext(job.context, () => dispatch(msg, {
         db,
         get signal() {
           if (!controller) {
@@ -164,7 +184,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
               },
             }),
         ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
-      });
+      }));
       log('info', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
       return { kind: 'ack' };
     } catch (err) {
@@ -174,6 +194,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         log('warn', {}, 'job abandoned: its claim was lost; the job is delivered again');
         return { kind: 'abandon' };
       }
+      failSpan(job.span, err);
       if (isPermanent(err)) {
         outcome = 'failed';
         log('error', { err: error.message }, 'job failed permanently; recorded, not retried');
@@ -194,10 +215,11 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       const seconds = (performance.now() - started) / 1000;
       jobsProcessed.inc({ type: msg.type, outcome });
       jobDuration.observe({ type: msg.type, outcome }, seconds);
+      if (job.span.isRecording()) job.span.setAttribute('diary.job.outcome', outcome);
       // Not awaited: the release goes out with the transport's ack in the same write, and a
       // failed one only lets the claim expire by its lease.
       void claim.release();
       void slot?.release();
     }
-  };
+  }
 }

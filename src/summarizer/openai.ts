@@ -29,6 +29,7 @@ import { httpAttemptError, parseCompletion, scrubSecrets, type Completion } from
 import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
 import { inputSize } from './map-reduce.js';
+import { inSpan, SpanKind } from '../spans.js';
 import type { BatchCall, Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
@@ -186,7 +187,7 @@ export class OpenAiSummarizer implements Summarizer {
       const reservation = this.#tokenGate ? await this.#tokenGate.acquire(this.#endpointId, estimate, signal) : undefined;
       if (this.#rateLimiter) await this.#rateLimiter.acquire(signal);
       try {
-        const completion = await this.#request(body, signal);
+        const completion = await this.#tracedRequest(body, signal, attempt);
         // No usage reported: the estimate stands.
         await reservation?.settle(completion.usage ? completion.usage.inputTokens + completion.usage.outputTokens : undefined);
         return completion;
@@ -221,6 +222,24 @@ export class OpenAiSummarizer implements Summarizer {
         await sleep(delay, signal);
       }
     }
+  }
+
+  /** One request in a client span: model, status and token counts; no URL (it may hold credentials), no prompt, no answer. */
+  #tracedRequest(body: string, signal: AbortSignal, attempt: number): Promise<Completion> {
+    return inSpan(
+      `chat ${this.model}`,
+      async (span) => {
+        const completion = await this.#request(body, signal);
+        if (span.isRecording() && completion.usage) {
+          span.setAttributes({ 'gen_ai.usage.input_tokens': completion.usage.inputTokens, 'gen_ai.usage.output_tokens': completion.usage.outputTokens });
+        }
+        return completion;
+      },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': PROVIDER, 'gen_ai.request.model': this.model, 'diary.llm.attempt': attempt + 1 },
+      },
+    );
   }
 
   /** Exactly one HTTP request, under its own timeout and the job's signal. */

@@ -6,6 +6,7 @@
 import { systemClock, sleep, type Clock } from '../clock.js';
 import { TransientJobError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
+import { llmTokenBudgetWaiting } from '../metrics.js';
 import { withTimeout } from '../timeout.js';
 import type { Keys } from './keys.js';
 import { loadScript, type ScriptRunner } from './scripts.js';
@@ -67,19 +68,30 @@ export function createTokenBudget(scripts: ScriptRunner, keys: Keys, options: To
   return {
     async acquire(endpoint, tokens, signal) {
       const estimate = Math.max(0, Math.round(tokens));
-      for (;;) {
-        signal.throwIfAborted();
-        let wait: number;
-        try {
-          wait = await run('reserve', endpoint, estimate);
-        } catch (cause) {
-          if (signal.aborted) throw signal.reason;
-          throw new TransientJobError('LLM token budget unavailable (Redis error)', { cause });
+      // Counted while it waits (diary_llm_token_budget_waiting): calls waiting for minutes on end
+      // mean the budget is exhausted (the DiaryLlmTokenBudgetExhausted alert).
+      let waiting = false;
+      try {
+        for (;;) {
+          signal.throwIfAborted();
+          let wait: number;
+          try {
+            wait = await run('reserve', endpoint, estimate);
+          } catch (cause) {
+            if (signal.aborted) throw signal.reason;
+            throw new TransientJobError('LLM token budget unavailable (Redis error)', { cause });
+          }
+          if (!(wait > 0)) break;
+          if (!waiting) {
+            waiting = true;
+            llmTokenBudgetWaiting.inc();
+          }
+          // Jitter, so that waiters in many processes do not all wake on the same millisecond.
+          const nap = Math.min(MAX_NAP_MS, wait) + Math.floor(Math.random() * Math.min(50, wait / 4 + 1));
+          await sleep(nap, signal, naps);
         }
-        if (!(wait > 0)) break;
-        // Jitter, so that waiters in many processes do not all wake on the same millisecond.
-        const nap = Math.min(MAX_NAP_MS, wait) + Math.floor(Math.random() * Math.min(50, wait / 4 + 1));
-        await sleep(nap, signal, naps);
+      } finally {
+        if (waiting) llmTokenBudgetWaiting.dec();
       }
       let settled = false;
       return {

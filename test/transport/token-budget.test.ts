@@ -11,6 +11,7 @@ import { connectRedis, type RedisClient } from '../../src/transport/redis-connec
 import { scriptRunner } from '../../src/transport/scripts.js';
 import { createTokenBudget, type LlmTokenGate, type TokenBudgetOptions } from '../../src/transport/token-budget.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { llmTokenBudgetWaiting } from '../../src/metrics.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const quiet = createLogger({ level: 'silent' });
@@ -134,6 +135,24 @@ describe('token budget (LLM_MAX_TPM) shared through Redis', () => {
     await io();
     ac.abort(new Error('job timed out'));
     await assert.rejects(waiting, /job timed out/);
+  });
+
+  it('diary_llm_token_budget_waiting counts the calls waiting for tokens, until they get through or are aborted', async () => {
+    const waitingNow = async () => (await llmTokenBudgetWaiting.get()).values.reduce((n, v) => n + v.value, 0);
+    const base = await waitingNow();
+    const { one, two, clock } = fleet({ tokensPerMinute: 6000, burst: 300 });
+    await one.acquire('e', 300, never);
+    assert.equal(await waitingNow(), base, 'a call that got its tokens at once never waited');
+    const first = two.acquire('e', 200, never);
+    const ac = new AbortController();
+    const second = one.acquire('e', 200, ac.signal);
+    await io();
+    assert.equal(await waitingNow(), base + 2, 'both wait for the empty bucket');
+    ac.abort(new Error('job timed out'));
+    await assert.rejects(second, /job timed out/);
+    assert.equal(await waitingNow(), base + 1, 'the aborted one no longer waits');
+    await stepUntil(clock, first, 100);
+    assert.equal(await waitingNow(), base, 'the other got through');
   });
 
   it('Redis unreachable: a transient job error, not a call without budget', async () => {

@@ -16,6 +16,7 @@ import { callerOf } from '../auth.js';
 import { publishOnSave, type PublishOnSaveDeps } from '../publish-on-save.js';
 import { statusOf } from '../summary-status.js';
 import { requireContent, requireDate, requireMonth } from '../validate.js';
+import { inSpan, remoteParent, SpanKind } from '../../spans.js';
 
 function toDiary(row: { date: string; content: string; created_at: Date; updated_at: Date }): Diary {
   return create(DiarySchema, {
@@ -37,10 +38,23 @@ export function diaryService(deps: PublishOnSaveDeps): ServiceImpl<typeof DiaryS
       const caller = callerOf(ctx);
       const date = requireDate(req.date);
       requireContent(req.content);
-      const saved = await saveDiaryForUser(db, caller.userId, date, req.content);
-      // The diary is committed at this point: whatever happens to the job, the entry is not lost.
-      const { queued, note } = await publishOnSave(deps, caller, saved);
-      return { diary: toDiary(saved), summaryQueued: queued, note };
+      // The root of the save's trace: the job it publishes, and the subscriber's run of it, follow.
+      return inSpan(
+        'diary save',
+        async (span) => {
+          const saved = await saveDiaryForUser(db, caller.userId, date, req.content);
+          // The diary is committed at this point: whatever happens to the job, the entry is not lost.
+          const { queued, note } = await publishOnSave(deps, caller, saved);
+          if (span.isRecording()) span.setAttributes({ 'diary.content_chars': saved.content_chars, 'diary.summary_queued': queued });
+          return { diary: toDiary(saved), summaryQueued: queued, note };
+        },
+        {
+          kind: SpanKind.SERVER,
+          // A client that sends a traceparent header gets the save in its own trace.
+          parent: remoteParent(ctx.requestHeader.get('traceparent') ?? undefined),
+          attributes: { 'diary.user_id': caller.userId, 'diary.date': date, 'rpc.method': 'diary.v1.DiaryService/SaveDiary' },
+        },
+      );
     },
     async getDiary(req, ctx) {
       const caller = callerOf(ctx);

@@ -6,6 +6,7 @@ import type { SetAsideDecision } from '../../db/llm-batches.js';
 import type { BatchCall, SummaryInput } from '../../summarizer/summarizer.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
 import { withinLlmBudget } from '../llm-budget.js';
+import { inSpan } from '../../spans.js';
 
 /**
  * The class a job's history shows for a failure: the LLM's (rate_limited, timeout, auth …) when an
@@ -49,24 +50,49 @@ export async function summarizeAndStore(
       const decision = await setAside(call);
       if (decision !== 'live') return decision;
     }
-    result = await summarizer.summarize(input, ctx.signal);
+    // Token counts on the span, never the text that went in or came out.
+    result = await inSpan(
+      'summarize',
+      async (span) => {
+        const r = await summarizer.summarize(input, ctx.signal);
+        if (span.isRecording()) {
+          span.setAttributes({
+            'gen_ai.response.model': r.model,
+            ...(r.usage ? { 'gen_ai.usage.input_tokens': r.usage.inputTokens, 'gen_ai.usage.output_tokens': r.usage.outputTokens } : {}),
+          });
+        }
+        return r;
+      },
+      { attributes: { 'diary.summary.kind': input.kind, 'diary.summary.entries': input.entries.length, 'diary.llm.provider': summarizer.provider } },
+    );
   } catch (err) {
     if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet
     const error = toError(err).message;
     const attempt = ctx.attemptRecord?.(errorClassOf(err));
-    await save({ status: isPermanent(err) ? 'failed' : 'retrying', error, ...(attempt ? { attempt } : {}) }).catch(() => false);
+    const status = isPermanent(err) ? 'failed' : 'retrying';
+    await inSpan('store', () => save({ status, error, ...(attempt ? { attempt } : {}) }), { attributes: { 'diary.summary.status': status } }).catch(() => false);
     throw err;
   }
   ctx.signal.throwIfAborted(); // a lost claim means someone else owns the job now: write nothing
   const attempt = ctx.attemptRecord?.(null);
-  const saved = await save({
-    ...(attempt ? { attempt } : {}),
-    status: 'done',
-    summary: result.text,
-    model: result.model,
-    error: null,
-    inputTokens: result.usage?.inputTokens ?? null,
-    outputTokens: result.usage?.outputTokens ?? null,
-  });
+  const done = result;
+  const saved = await inSpan(
+    'store',
+    async (span) => {
+      const ok = await save({
+        ...(attempt ? { attempt } : {}),
+        status: 'done',
+        summary: done.text,
+        model: done.model,
+        error: null,
+        inputTokens: done.usage?.inputTokens ?? null,
+        outputTokens: done.usage?.outputTokens ?? null,
+      });
+      // False: the diary changed while it was summarized, and nothing was stored.
+      if (span.isRecording()) span.setAttribute('diary.summary.stored', ok);
+      return ok;
+    },
+    { attributes: { 'diary.summary.status': 'done' } },
+  );
   return saved ? 'done' : 'superseded';
 }
