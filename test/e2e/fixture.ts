@@ -8,6 +8,7 @@ import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { createPostgresDatabase } from '../helpers/db.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { keysFor } from '../../src/transport/keys.js';
 
 export type TransportKind = 'pubsub' | 'streams';
 
@@ -85,6 +86,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => {});
   const channel = `diary_e2e_${randomBytes(4).toString('hex')}`;
+  const clusterKeys = keysFor(channel, { cluster: true, partitions: CLUSTER_PARTITIONS });
   let redisClient: RedisClientType | undefined;
   // Migrate once up front, as a deploy's migrate job would.
   const env = (extra: Record<string, string> = {}) => ({
@@ -158,7 +160,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
         }
         // Pub/Sub: the ADR's plain PUBLISH; streams: the partitions in turn.
         if (transport === 'pubsub') await clusterClient.publish(channel, raw);
-        else await clusterClient.xAdd(`${channel}:{p${raws++ % CLUSTER_PARTITIONS}}:stream`, '*', { data: raw });
+        else await clusterClient.xAdd(clusterKeys.partitions[raws++ % CLUSTER_PARTITIONS]?.stream ?? '', '*', { data: raw });
         return;
       }
       const c = await world.client();
