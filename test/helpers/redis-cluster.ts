@@ -22,8 +22,12 @@ export interface RedisCluster {
   cli(args: string[], port?: number): string;
   /** Ports of the nodes that are masters now. */
   masters(): number[];
-  /** SIGKILLs a node. */
-  kill(port: number): Promise<void>;
+  /** Stops a node with `signal` (SIGKILL by default; SIGTERM lets it shut down as an operator would). */
+  kill(port: number, signal?: NodeJS.Signals): Promise<void>;
+  /** The node's cluster id (CLUSTER MYID). */
+  nodeId(port: number): string;
+  /** The slot ranges a master serves now, from CLUSTER SLOTS as `port` sees it. */
+  slotRanges(port: number): Array<[number, number]>;
   /** Starts a killed node again (it rejoins from its nodes.conf). */
   restart(port: number): Promise<void>;
   /** Waits until every running node reports cluster_state:ok and every slot is served. */
@@ -86,14 +90,25 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         .filter((n) => /role:master/.test(redisCli(['INFO', 'replication'], n.port)))
         .map((n) => n.port);
     },
-    async kill(port) {
+    async kill(port, signal = 'SIGKILL') {
       const node = nodes.find((n) => n.port === port);
       const p = node?.proc;
       if (!node || !p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
+      p.kill(signal);
       await exited;
       node.proc = undefined;
+    },
+    nodeId: (port) => redisCli(['CLUSTER', 'MYID'], port).trim(),
+    slotRanges(port) {
+      // CLUSTER NODES, the node's own line ("myself"): id addr flags master ping pong epoch link slot…
+      const mine = redisCli(['CLUSTER', 'NODES'], port).split('\n').find((l) => l.split(' ')[2]?.includes('myself'));
+      return (mine ?? '').trim().split(' ').slice(8)
+        .filter((f) => /^\d+(-\d+)?$/.test(f))
+        .map((f) => {
+          const [a, b] = f.split('-').map(Number) as [number, number | undefined];
+          return [a, b ?? a] as [number, number];
+        });
     },
     async restart(port) {
       const node = nodes.find((n) => n.port === port);
