@@ -32,6 +32,13 @@ export interface RedisCluster {
   restart(port: number): Promise<void>;
   /** Waits until every running node reports cluster_state:ok and every slot is served. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Waits until every running replica's link to its master is up (it has synced). */
+  waitSynced(timeoutMs?: number): Promise<void>;
+  /**
+   * Moves `slots` slots from one master to another with `redis-cli --cluster reshard` (its keys
+   * migrate with them), without blocking the event loop (a fake LLM may live in this process).
+   */
+  reshard(fromPort: number, toPort: number, slots: number): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -124,6 +131,26 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         timeoutMs,
       );
     },
+    async waitSynced(timeoutMs = 30_000) {
+      await waitFor(
+        'replicas in sync',
+        () => running().filter((n) => /role:slave/.test(redisCli(['INFO', 'replication'], n.port))).every((n) => /master_link_status:up/.test(redisCli(['INFO', 'replication'], n.port))),
+        timeoutMs,
+      );
+    },
+    async reshard(fromPort, toPort, slots) {
+      const args = [
+        '--cluster', 'reshard', `127.0.0.1:${fromPort}`,
+        '--cluster-from', cluster.nodeId(fromPort), '--cluster-to', cluster.nodeId(toPort),
+        '--cluster-slots', String(slots), '--cluster-yes',
+      ];
+      const p = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'], env: realClockEnv() });
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+      const code = await new Promise<number | null>((r) => p.once('exit', r));
+      if (code !== 0) throw new Error(`redis-cli --cluster reshard failed (${code}): ${out.slice(-2000)}`);
+    },
     async destroy() {
       for (const n of nodes) await cluster.kill(n.port);
       rmSync(root, { recursive: true, force: true });
@@ -139,11 +166,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await cluster.waitHealthy();
     // Replicas must have synced before a test kills a master.
-    await waitFor(
-      'replicas in sync',
-      () => running().filter((n) => /role:slave/.test(redisCli(['INFO', 'replication'], n.port))).every((n) => /master_link_status:up/.test(redisCli(['INFO', 'replication'], n.port))),
-      30_000,
-    );
+    await cluster.waitSynced();
   } catch (err) {
     await cluster.destroy();
     throw err;

@@ -1,0 +1,143 @@
+// A cluster's operations during a run, on a real six-node cluster with QUEUE_PARTITIONS=8 and real
+// CLI processes: slots resharded with `redis-cli --cluster reshard` under both transports (streams
+// lose nothing; Pub/Sub converges through the scheduler's later ticks), and every redis process
+// restarted one by one under load (everything converges, nothing pending or dead).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { keysFor, urgentLane, type Keys } from '../../src/transport/keys.js';
+import { slotOf } from '../../src/transport/slots.js';
+import type { RedisCluster } from '../helpers/redis-cluster.js';
+import { eventually } from '../helpers/cli.js';
+import { CLUSTER_PARTITIONS, callsPerMarker, createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
+
+const keysOf = (w: World): Keys => keysFor(w.channel, { cluster: true, partitions: CLUSTER_PARTITIONS });
+
+/**
+ * The reshard that moves a partition with the fewest slots: `redis-cli --cluster reshard` takes a
+ * source's lowest slots first, so moving (partition slot − range start + 1) slots carries it.
+ */
+function smallestMove(cluster: RedisCluster, keys: Keys): { from: number; to: number; slots: number; slot: number } {
+  const masters = cluster.masters();
+  let best: { from: number; to: number; slots: number; slot: number } | undefined;
+  for (const from of masters) {
+    const [start, end] = cluster.slotRanges(from)[0] ?? [0, -1];
+    for (const p of keys.partitions) {
+      const slot = slotOf(p.tag);
+      if (slot < start || slot > end) continue;
+      const slots = slot - start + 1;
+      if (!best || slots < best.slots) best = { from, to: masters.find((m) => m !== from) as number, slots, slot };
+    }
+  }
+  assert.ok(best, 'some master starts its range below a partition');
+  return best;
+}
+
+function servedBy(cluster: RedisCluster, port: number, slot: number): boolean {
+  return cluster.slotRanges(port).some(([a, b]) => slot >= a && slot <= b);
+}
+
+/** Entries delivered and not acknowledged, over every partition of both lanes. */
+function pendingEverywhere(cluster: RedisCluster, keys: Keys): number {
+  return [...keys.partitions, ...urgentLane(keys).partitions]
+    .map((p) => Number(/^(\d+)/.exec(cluster.cli(['-c', 'XPENDING', p.stream, keys.group]))?.[1] ?? 0))
+    .reduce((a, b) => a + b, 0);
+}
+
+function deadLetters(cluster: RedisCluster, keys: Keys): number {
+  return Number(cluster.cli(['-c', 'XLEN', keys.dead]).trim());
+}
+
+async function seedMany(w: World, users: number, days: number): Promise<number> {
+  for (let i = 0; i < users; i++) await w.seed(days);
+  return users * days;
+}
+
+for (const transport of ['streams', 'pubsub'] as TransportKind[]) {
+  describe(`reshard during a ${transport} run`, () => {
+    let w: World;
+    before(async () => {
+      w = await createWorld(transport, { cluster: true, llmLatencyMs: 30 });
+    });
+    after(async () => {
+      await w.close();
+    });
+
+    test(`slots move with redis-cli --cluster reshard mid-run: ${transport === 'streams' ? 'nothing is lost' : 'later ticks converge'}`, async (t) => {
+      const cluster = w.cluster;
+      assert.ok(cluster);
+      const keys = keysOf(w);
+      const jobs = await seedMany(w, 80, 6);
+      const env = { SUBSCRIBER_MAX_CONCURRENT_JOBS: '4', SCHEDULER_INTERVAL: '1s' };
+      const subs = [await startSubscriber(w, env), await startSubscriber(w, env)];
+      const scheduler = w.spawn(['scheduler'], env);
+      await eventually(async () => (await w.doneCount()) >= jobs / 10, 60_000, 'a tenth of the jobs done');
+      const move = smallestMove(cluster, keys);
+      await cluster.reshard(move.from, move.to, move.slots);
+      const doneAfterReshard = await w.doneCount();
+      assert.ok(servedBy(cluster, move.to, move.slot), `slot ${move.slot} moved to ${move.to}`);
+      await eventually(async () => (await w.doneCount()) === jobs, 90_000, 'every job done after the reshard');
+      assert.equal(await scheduler.stop(), 0);
+      for (const s of subs) assert.equal(await s.stop(), 0);
+      const calls = w.llm.requests.length;
+      t.diagnostic(`${jobs} jobs, ${calls} LLM calls; ${move.slots} slots (partition slot ${move.slot}) moved ${move.from} → ${move.to}; ${doneAfterReshard} done when the reshard ended`);
+      assert.ok(doneAfterReshard < jobs, 'the reshard ended before the run did');
+      assert.ok([...callsPerMarker(w.llm).values()].length === jobs, 'every job reached the LLM');
+      if (transport === 'streams') {
+        assert.equal(deadLetters(cluster, keys), 0, 'nothing dead-lettered');
+        await eventually(async () => pendingEverywhere(cluster, keys) === 0, 15_000, 'nothing pending');
+      }
+    });
+  });
+}
+
+describe('rolling restart of every redis process under load', () => {
+  let w: World;
+  before(async () => {
+    w = await createWorld('streams', { cluster: true, llmLatencyMs: 20 });
+  });
+  after(async () => {
+    await w.close();
+  });
+
+  test('each node restarted in turn (SIGTERM, back, cluster ok, replicas synced) while diaries keep arriving: everything converges', async (t) => {
+    const cluster = w.cluster;
+    assert.ok(cluster);
+    const keys = keysOf(w);
+    const env = { SCHEDULER_INTERVAL: '1s' };
+    const subs = [await startSubscriber(w, env), await startSubscriber(w, env)];
+    const scheduler = w.spawn(['scheduler'], env);
+    // The load: new users with due days every quarter second, for as long as the restarts last
+    // (at most 20 s), each picked up by a later tick.
+    let jobs = 0;
+    let loading = true;
+    const started = Date.now();
+    const load = (async () => {
+      while (loading && Date.now() - started < 20_000) {
+        jobs += await seedMany(w, 1, 4);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const restarted: number[] = [];
+    for (const node of cluster.nodes) {
+      await cluster.kill(node.port, 'SIGTERM');
+      await cluster.waitHealthy(30_000);
+      await cluster.restart(node.port);
+      await cluster.waitHealthy(30_000);
+      await cluster.waitSynced(30_000);
+      restarted.push(node.port);
+    }
+    loading = false;
+    await load;
+    const loadSeconds = (Date.now() - started) / 1000;
+    await eventually(async () => (await w.doneCount()) === jobs, 90_000, `all ${jobs} jobs done after the restarts`);
+    assert.equal(await scheduler.stop(), 0);
+    for (const s of subs) assert.equal(await s.stop(), 0);
+    const calls = w.llm.requests.length;
+    t.diagnostic(`${restarted.length} nodes restarted over ${loadSeconds.toFixed(1)} s of load; ${jobs} jobs, ${calls} LLM calls; masters now ${cluster.masters().join(',')}`);
+    assert.equal(restarted.length, 6);
+    assert.equal(cluster.masters().length, 3);
+    assert.equal(callsPerMarker(w.llm).size, jobs, 'every job reached the LLM');
+    assert.equal(deadLetters(cluster, keys), 0, 'nothing dead-lettered');
+    await eventually(async () => pendingEverywhere(cluster, keys) === 0, 15_000, 'nothing pending');
+  });
+});
