@@ -1,13 +1,16 @@
 // A cluster's operations during a run, on a real six-node cluster with QUEUE_PARTITIONS=8 and real
 // CLI processes: slots resharded with `redis-cli --cluster reshard` under both transports (streams
 // lose nothing; Pub/Sub converges through the scheduler's later ticks), and every redis process
-// restarted one by one under load (everything converges, nothing pending or dead).
+// restarted one by one under load (everything converges, nothing pending or dead); and the move from
+// one Redis to the cluster with `migrate-queue`.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { keysFor, urgentLane, type Keys } from '../../src/transport/keys.js';
 import { slotOf } from '../../src/transport/slots.js';
 import type { RedisCluster } from '../helpers/redis-cluster.js';
 import { eventually } from '../helpers/cli.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { CLUSTER_PARTITIONS, callsPerMarker, createWorld, startSubscriber, type TransportKind, type World } from './fixture.js';
 
 const keysOf = (w: World): Keys => keysFor(w.channel, { cluster: true, partitions: CLUSTER_PARTITIONS });
@@ -90,7 +93,7 @@ for (const transport of ['streams', 'pubsub'] as TransportKind[]) {
   });
 }
 
-describe('rolling restart of every redis process under load', () => {
+describe('streams on a cluster: moving in from one Redis, and a rolling restart', () => {
   let w: World;
   before(async () => {
     w = await createWorld('streams', { cluster: true, llmLatencyMs: 20 });
@@ -99,10 +102,50 @@ describe('rolling restart of every redis process under load', () => {
     await w.close();
   });
 
+  test('moving one Redis to the cluster: migrate-queue carries its waiting and pending jobs, the cluster’s subscriber finishes them', async (t) => {
+    const cluster = w.cluster;
+    assert.ok(cluster);
+    const old = await startRedisServer({ appendonly: true });
+    try {
+      const oldEnv = { REDIS_URL: old.url, REDIS_CLUSTER_NODES: '', QUEUE_PARTITIONS: '1', SUBSCRIBER_MAX_CONCURRENT_JOBS: '4' };
+      const done0 = await w.doneCount();
+      const jobs = await seedMany(w, 10, 4);
+      const tick = await w.run(['scheduler', '--once'], oldEnv);
+      assert.equal(tick.code, 0, tick.stderr);
+      // A subscriber of the old Redis starts four jobs and dies in the middle of them.
+      w.llm.script(...Array.from({ length: 4 }, () => ({ type: 'ok' as const, latencyMs: 3000 })));
+      const calls0 = w.llm.requests.length;
+      const oldSub = await startSubscriber(w, oldEnv);
+      await eventually(async () => w.llm.requests.length >= calls0 + 4, 20_000, 'four jobs running on the old Redis');
+      assert.equal(await oldSub.stop('SIGKILL'), 'SIGKILL');
+      assert.equal((await w.doneCount()) - done0, 0);
+      const refused = await w.run(['migrate-queue', '--from', old.url]);
+      assert.equal(refused.code, 2, 'the dead subscriber still reports to the old Redis');
+      assert.match(refused.stderr, /still report/);
+      const moved = await w.run(['migrate-queue', '--from', old.url, '--force']);
+      assert.equal(moved.code, 0, moved.stderr);
+      const result = JSON.parse(moved.stdout) as { moved: number; pending: number; invalid: number; deadLetters: number };
+      assert.equal(result.moved, jobs, 'every job not done');
+      assert.ok(result.pending >= 4, `the four held by the dead subscriber were pending (${result.pending})`);
+      assert.equal(result.invalid, 0);
+      const sub = await startSubscriber(w);
+      await eventually(async () => (await w.doneCount()) - done0 === jobs, 60_000, 'every moved job done on the cluster');
+      assert.equal(await sub.stop(), 0);
+      const left = spawnSync('redis-cli', ['-p', String(old.port), 'XLEN', `${w.channel}:stream`], { encoding: 'utf8' }).stdout.trim();
+      t.diagnostic(`moved ${result.moved} (${result.pending} pending), ${left} entries left at the source`);
+      assert.equal(left, '0', 'the old stream is empty');
+    } finally {
+      await old.destroy();
+    }
+  });
+
   test('each node restarted in turn (SIGTERM, back, cluster ok, replicas synced) while diaries keep arriving: everything converges', async (t) => {
     const cluster = w.cluster;
     assert.ok(cluster);
     const keys = keysOf(w);
+    const done0 = await w.doneCount();
+    const markers0 = callsPerMarker(w.llm).size;
+    const calls0 = w.llm.requests.length;
     const env = { SCHEDULER_INTERVAL: '1s' };
     const subs = [await startSubscriber(w, env), await startSubscriber(w, env)];
     const scheduler = w.spawn(['scheduler'], env);
@@ -129,14 +172,14 @@ describe('rolling restart of every redis process under load', () => {
     loading = false;
     await load;
     const loadSeconds = (Date.now() - started) / 1000;
-    await eventually(async () => (await w.doneCount()) === jobs, 90_000, `all ${jobs} jobs done after the restarts`);
+    await eventually(async () => (await w.doneCount()) - done0 === jobs, 90_000, `all ${jobs} jobs done after the restarts`);
     assert.equal(await scheduler.stop(), 0);
     for (const s of subs) assert.equal(await s.stop(), 0);
-    const calls = w.llm.requests.length;
+    const calls = w.llm.requests.length - calls0;
     t.diagnostic(`${restarted.length} nodes restarted over ${loadSeconds.toFixed(1)} s of load; ${jobs} jobs, ${calls} LLM calls; masters now ${cluster.masters().join(',')}`);
     assert.equal(restarted.length, 6);
     assert.equal(cluster.masters().length, 3);
-    assert.equal(callsPerMarker(w.llm).size, jobs, 'every job reached the LLM');
+    assert.equal(callsPerMarker(w.llm).size - markers0, jobs, 'every job reached the LLM');
     assert.equal(deadLetters(cluster, keys), 0, 'nothing dead-lettered');
     await eventually(async () => pendingEverywhere(cluster, keys) === 0, 15_000, 'nothing pending');
   });
