@@ -14,6 +14,7 @@ import { createJobRunner } from '../../src/subscriber/job-runner.js';
 import { createClaimStore } from '../../src/transport/claim-store.js';
 import { connectCluster } from '../../src/transport/cluster-connection.js';
 import { keysFor, keysOfPartition } from '../../src/transport/keys.js';
+import { createLimits } from '../../src/transport/limits.js';
 import { closeRedis, connectRedis, type RedisConn } from '../../src/transport/redis-connection.js';
 import { scriptRunner } from '../../src/transport/scripts.js';
 import { addEntry } from '../../src/transport/streams/stream-commands.js';
@@ -32,7 +33,7 @@ function spec(id: string, label: string, client: string, unit: FigureSpec['unit'
 }
 
 const PUB = `transport.publish, node-redis, Promise.all windows of ${WINDOW}`;
-const DRAIN = `our consumer + job runner (claims, no-op handler), concurrency ${CONCURRENCY}`;
+const DRAIN = `our consumer + job runner (claims, user slots, no-op handler), concurrency ${CONCURRENCY}`;
 
 export const F = {
   singlePublish: spec('single.publish', 'one Redis: publish (XADD)', PUB, 'msgs/s', 'higher'),
@@ -99,13 +100,17 @@ interface Measured {
 /** Publishes `jobs` through a streams transport on `conn`, then drains them with our runner. */
 async function publishAndDrain(conn: RedisConn, url: string, channel: string, partitions: number, cluster: boolean, jobs: readonly JobMessage[]): Promise<Measured> {
   const keys = keysFor(channel, { partitions, cluster });
-  const claims = createClaimStore({ scripts: scriptRunner(conn), keys, leaseMs: 30_000, logger });
   const transport = createStreamsTransport({
     client: conn, redisUrl: url, keys, logger, consumerName: `bench-${process.pid}`, leaseMs: 30_000, maxDeliveries: 5,
     connect: (role) => connectRedis({ url, role, logger }),
   });
+  // As the subscriber runs it by default: claims in the job's partition, and the user's slot
+  // (USER_MAX_CONCURRENT_JOBS) in a key of its own, which spreads over all slots by user.
+  const scripts = scriptRunner(conn);
+  const claims = createClaimStore({ scripts, keys, leaseMs: 30_000, logger });
+  const userSlots = createLimits(scripts, keys).userSlots({ limit: 2, leaseMs: 30_000, logger });
   const runner = createJobRunner({
-    db: emptyDb(), claims, logger, jobTimeoutMs: 600_000, minChars: 1000,
+    db: emptyDb(), claims, userSlots, logger, jobTimeoutMs: 600_000, minChars: 1000,
     summarizerFor: () => {
       throw new Error('no-op bench: no summarizer');
     },
