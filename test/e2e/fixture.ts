@@ -73,9 +73,14 @@ export interface World {
 /** Every long-running process of a test, so a failing test still leaves nothing running. */
 const spawned = new Set<CliProcess>();
 
-export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number; cluster?: boolean } = {}): Promise<World> {
+/**
+ * `cluster`: true starts a cluster of the world's own; a cluster given is shared (another world on
+ * it uses other key names: each world has its own channel) and left running by close().
+ */
+export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number; cluster?: boolean | RedisCluster } = {}): Promise<World> {
   const onCluster = opts.cluster ?? E2E_CLUSTER;
-  const cluster = onCluster ? await startRedisCluster({ appendfsync: transport === 'streams' ? 'always' : 'everysec' }) : undefined;
+  const shared = typeof onCluster === 'object' ? onCluster : undefined;
+  const cluster = shared ?? (onCluster ? await startRedisCluster({ appendfsync: transport === 'streams' ? 'always' : 'everysec' }) : undefined);
   const redis = cluster
     ? clusterAsServer(cluster)
     : await startRedisServer({ appendonly: transport === 'streams', appendfsync: transport === 'streams' ? 'always' : undefined });
@@ -187,7 +192,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
       if (clusterClient?.isOpen) clusterClient.destroy();
       await pool.end();
       await llm.close();
-      await redis.destroy();
+      if (!shared) await redis.destroy();
       await db.drop();
     },
   };
