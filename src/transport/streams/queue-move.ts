@@ -131,7 +131,15 @@ export async function moveQueue(options: QueueMoveOptions): Promise<QueueMoveRes
           await client.sendCommand(['XDEL', k.stream, id]);
         }
       };
-      for (const id of pending) for await (const page of entries(client, k, id, id)) await move(page, true);
+      for (const id of pending) {
+        let found = false;
+        for await (const page of entries(client, k, id, id)) {
+          found = true;
+          await move(page, true);
+        }
+        // Pending but trimmed or deleted: nothing to carry; acknowledged so the source ends empty.
+        if (!found) await client.sendCommand(['XACK', k.stream, k.group, id]);
+      }
       // Never delivered: after the group's last delivered id (everything, without a group).
       if (delivered === undefined || compareIds(delivered, end) < 0) {
         for await (const page of entries(client, k, delivered === undefined ? '-' : `(${delivered}`, end)) await move(page, false);
