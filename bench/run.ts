@@ -26,13 +26,14 @@ import { runMemory } from './scenarios/memory.js';
 import { runQuality } from './scenarios/quality.js';
 import { runScale } from './scenarios/scale.js';
 import { runBudget } from './scenarios/budget.js';
+import { runBatch } from './scenarios/batch.js';
 import { runCluster } from './scenarios/cluster.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget,cluster' },
+    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget,batch,cluster' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -89,6 +90,10 @@ function writeReport(final: boolean): void {
     const ss = med('budget.priority.streams');
     headlines.push(`LLM_MAX_TPM kept by 3 subscribers: tokens per minute ÷ N = **${tpm.median.toFixed(3)}** (min–max ${tpm.min.toFixed(3)}–${tpm.max.toFixed(3)}; goal > 0.9 and ≤ 1.05)${ps.n > 0 ? `; a diary_saved job behind a schedule backlog stored in Pub/Sub **${ps.median.toFixed(0)} ms**` : ''}${ss.n > 0 ? `, Streams **${ss.median.toFixed(0)} ms**` : ''}`);
   }
+  const fair = med('batch.fairness.b-last');
+  if (fair.n > 0) headlines.push(`Fairness: user B's 5 days beside user A's 2,000 stored after **${fair.median.toFixed(1)} s**, **${med('batch.fairness.b-share').median.toFixed(3)}** of A's run`);
+  const live = med('batch.live-calls');
+  if (live.n > 0) headlines.push(`LLM_BATCH=on, 1,000 scheduled jobs: **${live.median}** live calls (goal 0), cost ÷ live cost **${med('batch.cost-share').median.toFixed(3)}** (goal 0.5), edits overwritten **${med('batch.edits-overwritten').max}** (goal 0)`);
   const q = (id: string): string => med(`quality.${id}`).median.toFixed(2);
   if (med('quality.extractive.redundancy').n > 0) {
     headlines.push(`Summary quality, generated months (extractive; openai structured; openai plain-text fallback): redundancy **${q('extractive.redundancy')}; ${q('openai-structured.redundancy')}; ${q('openai-plain.redundancy')}** (goal 0), worst week coverage **${q('extractive.coverage-min')}; ${q('openai-structured.coverage-min')}; ${q('openai-plain.coverage-min')}** (goal ≥ 0.75), label language **${q('extractive.labels-min')}; ${q('openai-structured.labels-min')}; ${q('openai-plain.labels-min')}** (goal 1), largest budget use **${q('extractive.budget-max')}; ${q('openai-structured.budget-max')}; ${q('openai-plain.budget-max')}** (goal ≤ 1)`);
@@ -127,6 +132,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   quality: (c, n) => runQuality(c, n),
   scale: (c, n) => runScale(c, n),
   budget: (c, n) => runBudget(c, n),
+  batch: (c, n) => runBatch(c, n),
   cluster: (c, n) => runCluster(c, n),
 };
 for (const g of groups) {

@@ -1,6 +1,7 @@
 // Every setting of DESIGN.md, read from the environment once, validated, typed and frozen.
 import { hostname } from 'node:os';
 import { parseAllowedHost } from './egress/egress-policy.js';
+import { parsePrices, type ModelPrice } from './llm-prices.js';
 import { ConfigError, Reader, type Env } from './env-reader.js';
 
 export { ConfigError, MAX_DURATION_MS, parseDuration, redactUrl } from './env-reader.js';
@@ -36,6 +37,12 @@ export interface Config {
     allowedHosts: readonly string[];
     /** LLM_ALLOWED_MODELS: what a user may choose on the system endpoint, besides LLM_MODEL. */
     allowedModels: readonly string[];
+    /** LLM_BATCH=on: scheduled jobs on the system openai endpoint go through the provider's Batch API. */
+    batch: boolean;
+    /** LLM_BATCH_MAX_WAIT: a batch is submitted when its oldest request has waited this long (or when full). */
+    batchMaxWaitMs: number;
+    /** LLM_PRICES: per model, per million tokens (input, output), for the dashboard's cost. */
+    prices: ReadonlyMap<string, ModelPrice>;
   };
   /** USER_MAX_JOBS_PER_HOUR. */
   userMaxJobsPerHour: number;
@@ -134,6 +141,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   for (const h of allowedHosts) if (!parseAllowedHost(h)) r.fail('LLM_ALLOWED_HOSTS', h, 'comma-separated host or host:port entries such as localhost:11434');
   const allowedModels = r.list('LLM_ALLOWED_MODELS');
   for (const m of allowedModels) if (m.length > 200 || /[\u0000-\u001f\u007f-\u009f]/.test(m)) r.fail('LLM_ALLOWED_MODELS', m, 'comma-separated model names');
+  const llmBatch = r.oneOf('LLM_BATCH', ['off', 'on'] as const, 'off') === 'on';
+  if (llmBatch && !llmBaseUrl) {
+    throw new ConfigError('Invalid LLM_BATCH="on": batches go to the operator\'s endpoint, so it needs LLM_BASE_URL (and LLM_API_KEY for a hosted provider)');
+  }
+  let prices: ReadonlyMap<string, ModelPrice>;
+  try {
+    prices = parsePrices(r.raw('LLM_PRICES'));
+  } catch (err) {
+    throw new ConfigError(`Invalid LLM_PRICES: ${(err as Error).message}`);
+  }
   const listenHost = r.raw('HOST');
   if (listenHost !== undefined && !validHost(listenHost.replace(/^\[(.*)\]$/, '$1'))) r.fail('HOST', listenHost, 'an address to listen on such as 127.0.0.1, 0.0.0.0 or ::');
   const secretKey = r.raw('SECRET_KEY');
@@ -180,6 +197,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxRetries: r.int('LLM_MAX_RETRIES', 4, 0, 20),
       allowedHosts,
       allowedModels,
+      batch: llmBatch,
+      batchMaxWaitMs: r.duration('LLM_BATCH_MAX_WAIT', '1h', 1000),
+      prices,
     },
     jobHistoryRetentionMs: r.retention('JOB_HISTORY_RETENTION', '14d', 60_000, 3650),
     userMaxJobsPerHour: r.int('USER_MAX_JOBS_PER_HOUR', 120, 1, 1_000_000),
@@ -235,6 +255,9 @@ export const SETTINGS: ReadonlyArray<{ name: string; default: string; meaning: s
   { name: 'LLM_MAX_TPM', default: '—', meaning: 'LLM tokens per minute shared by all subscribers: a call reserves its estimate (prompt plus 1024 for the answer) before it starts, and the reservation is corrected with the usage the provider reports' },
   { name: 'LLM_ALLOWED_HOSTS', default: '—', meaning: 'comma-separated `host` or `host:port` a user’s own LLM base URL may point at although they are not public (a local Ollama, say); every other non-public address is refused' },
   { name: 'LLM_ALLOWED_MODELS', default: '—', meaning: 'comma-separated models a user may choose while the system endpoint and key pay; empty: only LLM_MODEL' },
+  { name: 'LLM_BATCH', default: 'off', meaning: 'on: jobs triggered by `schedule` on the operator’s openai endpoint and key go through the provider’s Batch API at half price (`/v1/files` + `/v1/batches`, JSONL with a `custom_id` per job and input version); jobs a user triggered, and users’ own endpoints or keys, stay live' },
+  { name: 'LLM_BATCH_MAX_WAIT', default: '1h', meaning: 'a batch is submitted when full (50,000 requests, the provider’s limit) or when its oldest request has waited this long' },
+  { name: 'LLM_PRICES', default: '—', meaning: 'prices per million tokens, input/output, per model, for the dashboard’s cost of the month: `gpt-4o-mini=0.15/0.60,gpt-4o=2.50/10`; tokens answered through a batch count at half' },
   { name: 'JOB_HISTORY_RETENTION', default: '14d', meaning: 'how long every job attempt (trigger, subscriber, times, outcome, error class, tokens) is kept; the scheduler prunes older ones in batches' },
   { name: 'USER_MAX_JOBS_PER_HOUR', default: '120', meaning: 'LLM jobs of one user per hour, whatever triggered them, across all subscribers (in Redis); the rest wait as `queued` for a later tick, never `failed`' },
   { name: 'USER_MAX_CONCURRENT_JOBS', default: '2', meaning: 'jobs of one user running at once, across all subscribers (in Redis); a job over it waits in its subscriber’s queue, never counted as a failure' },

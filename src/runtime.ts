@@ -68,6 +68,7 @@ export async function openRuntime(config: Readonly<Config>, logger: Logger, db?:
   const system: SystemLlmOptions = {
     egress: userEgress(egress),
     allowedModels: config.llm.allowedModels,
+    batch: config.llm.batch,
     provider: config.llm.provider,
     ...(config.llm.baseUrl ? { baseUrl: config.llm.baseUrl } : {}),
     ...(config.llm.apiKey ? { apiKey: config.llm.apiKey } : {}),

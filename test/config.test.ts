@@ -254,7 +254,7 @@ describe('REDIS_URL, REDIS_HOST, REDIS_PORT', () => {
 describe('LLM settings', () => {
   it('openai with a base URL and a model', () => {
     const c = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3.1', LLM_API_KEY: 'sk-test', LLM_MAX_RPM: '60' });
-    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, maxTpm: undefined, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [] });
+    assert.deepEqual({ ...c.llm }, { provider: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: 'sk-test', model: 'llama3.1', maxRpm: 60, maxTpm: undefined, timeoutMs: 60_000, maxRetries: 4, allowedHosts: [], allowedModels: [], batch: false, batchMaxWaitMs: 3_600_000, prices: new Map() });
   });
 
   it('openai without LLM_BASE_URL, or without LLM_MODEL, is refused with a line saying what it needs', () => {
@@ -312,6 +312,9 @@ const BAD: Record<string, { env: Env; accepts: RegExp }> = {
   USER_MAX_CONCURRENT_JOBS: { env: { USER_MAX_CONCURRENT_JOBS: '0' }, accepts: /integer from 1/ },
   HOST: { env: { HOST: 'every where' }, accepts: /address to listen on/ },
   JOB_HISTORY_RETENTION: { env: { JOB_HISTORY_RETENTION: '2w' }, accepts: /14d/ },
+  LLM_BATCH: { env: { LLM_BATCH: 'yes' }, accepts: /off.*on/ },
+  LLM_BATCH_MAX_WAIT: { env: { LLM_BATCH_MAX_WAIT: '500ms' }, accepts: /duration.*from 1000ms/ },
+  LLM_PRICES: { env: { LLM_PRICES: 'gpt-4o=2.5' }, accepts: /model=input\/output/ },
 };
 /** Free-text settings: any value is valid; each must still land in the config. */
 const UNVALIDATED: Record<string, (c: Readonly<Config>) => unknown> = {
@@ -551,5 +554,15 @@ describe('SETTINGS and DESIGN.md', () => {
     for (const name of ['REDIS_HOST', 'REDIS_PORT', 'SCHEDULER_DAILY_INTERVAL', 'SCHEDULER_MONTHLY_INTERVAL', 'LLM_MODEL', 'LOG_LEVEL']) {
       assert.ok(designed.has(name), `the parser found ${name}`);
     }
+  });
+});
+
+describe('LLM_BATCH', () => {
+  it('is off by default; on needs the operator’s endpoint; LLM_BATCH_MAX_WAIT parses like other durations', () => {
+    assert.equal(loadConfig({}).llm.batch, false);
+    assert.throws(() => loadConfig({ LLM_BATCH: 'on' }), /LLM_BATCH="on".*LLM_BASE_URL/);
+    const c = loadConfig({ LLM_BATCH: 'on', LLM_BASE_URL: 'https://api.openai.com/v1', LLM_BATCH_MAX_WAIT: '90s' });
+    assert.equal(c.llm.batch, true);
+    assert.equal(c.llm.batchMaxWaitMs, 90_000);
   });
 });

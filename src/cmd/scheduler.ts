@@ -5,6 +5,23 @@ import { createFleet } from '../scheduler/admission.js';
 import { createScheduler, type Scheduler } from '../scheduler/scheduler.js';
 import { pruneHistoryJob } from '../scheduler/prune-history-job.js';
 import { dailySummaryJob, monthlySummaryJob } from '../scheduler/summary-jobs.js';
+import { batchPollInterval, llmBatchJob } from '../scheduler/llm-batch-job.js';
+import { BatchApi } from '../summarizer/batch-api.js';
+import type { ScheduledJob } from '../scheduler/scheduled-job.js';
+
+/** LLM_BATCH=on: the batch leader, on the operator's endpoint and key. */
+function batchJobs(rt: Runtime): ScheduledJob[] {
+  const { llm } = rt.config;
+  if (!llm.batch || !llm.baseUrl) return [];
+  return [
+    llmBatchJob({
+      intervalMs: batchPollInterval(llm.batchMaxWaitMs),
+      maxWaitMs: llm.batchMaxWaitMs,
+      provider: new BatchApi({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs }),
+      summarizerFor: (model) => rt.summarizerFor({ provider: 'openai', model, baseUrl: null, apiKeyEncrypted: null }),
+    }),
+  ];
+}
 
 export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
   const { config } = rt;
@@ -14,6 +31,7 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
       dailySummaryJob({ ...common, intervalMs: config.scheduler.dailyIntervalMs }),
       monthlySummaryJob({ ...common, intervalMs: config.scheduler.monthlyIntervalMs }),
       pruneHistoryJob({ retentionMs: config.jobHistoryRetentionMs, intervalMs: config.scheduler.dailyIntervalMs }),
+      ...batchJobs(rt),
     ],
     db: rt.db,
     logger,

@@ -18,6 +18,8 @@ export interface AttemptRecord {
   queuedMs: number | null;
   runningMs: number;
   errorClass: string | null;
+  /** The answer came from a provider batch (LLM_BATCH), at batch price. */
+  batch?: boolean;
 }
 
 

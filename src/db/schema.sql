@@ -156,7 +156,7 @@ CREATE FUNCTION public.diary_summary_days_clear_announcement() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-  IF NEW.status <> 'processing' THEN
+  IF NEW.status NOT IN ('processing', 'batched') THEN
     UPDATE diaries SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
      WHERE user_id = NEW.user_id AND date = NEW.date AND announced_at IS NOT NULL;
   END IF;
@@ -208,7 +208,7 @@ CREATE FUNCTION public.diary_summary_months_clear_announcement() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-  IF NEW.status <> 'processing' THEN
+  IF NEW.status NOT IN ('processing', 'batched') THEN
     UPDATE diary_months SET announced_at = NULL, announced_via = NULL, reannounce_at = NULL
      WHERE user_id = NEW.user_id AND year = NEW.year AND month = NEW.month AND announced_at IS NOT NULL;
   END IF;
@@ -252,6 +252,19 @@ CREATE FUNCTION public.job_attempts_forget_user() RETURNS trigger
     AS $$
 BEGIN
   DELETE FROM job_attempts WHERE user_id = OLD.id;
+  RETURN OLD;
+END $$;
+
+
+--
+-- Name: llm_token_usage_forget_user(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.llm_token_usage_forget_user() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  DELETE FROM llm_token_usage WHERE user_id = OLD.id;
   RETURN OLD;
 END $$;
 
@@ -352,7 +365,7 @@ CREATE TABLE public.diary_summary_days (
     source_version integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT diary_summary_days_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
+    CONSTRAINT diary_summary_days_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'batched'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
 );
 
 
@@ -376,7 +389,7 @@ CREATE TABLE public.diary_summary_months (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT diary_summary_months_month_check CHECK (((month >= 1) AND (month <= 12))),
-    CONSTRAINT diary_summary_months_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
+    CONSTRAINT diary_summary_months_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'batched'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
 );
 
 
@@ -416,6 +429,95 @@ ALTER TABLE public.job_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+
+--
+-- Name: llm_batch_requests; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.llm_batch_requests (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    user_id uuid NOT NULL,
+    period text NOT NULL,
+    version bigint NOT NULL,
+    custom_id text NOT NULL,
+    model text NOT NULL,
+    body jsonb NOT NULL,
+    state text DEFAULT 'waiting'::text NOT NULL,
+    batch_id bigint,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    resolved_at timestamp with time zone,
+    CONSTRAINT llm_batch_requests_kind_check CHECK ((kind = ANY (ARRAY['daily'::text, 'monthly'::text]))),
+    CONSTRAINT llm_batch_requests_state_check CHECK ((state = ANY (ARRAY['waiting'::text, 'batched'::text, 'done'::text, 'live'::text])))
+);
+
+
+--
+-- Name: llm_batch_requests_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.llm_batch_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.llm_batch_requests_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: llm_batches; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.llm_batches (
+    id bigint NOT NULL,
+    model text NOT NULL,
+    state text DEFAULT 'uploading'::text NOT NULL,
+    provider_status text,
+    provider_batch_id text,
+    input_file_id text,
+    output_file_id text,
+    error_file_id text,
+    requests integer NOT NULL,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    submitted_at timestamp with time zone,
+    polled_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    CONSTRAINT llm_batches_state_check CHECK ((state = ANY (ARRAY['uploading'::text, 'submitted'::text, 'ended'::text])))
+);
+
+
+--
+-- Name: llm_batches_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.llm_batches ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.llm_batches_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: llm_token_usage; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.llm_token_usage (
+    day date NOT NULL,
+    user_id uuid NOT NULL,
+    model text NOT NULL,
+    batch boolean NOT NULL,
+    input_tokens bigint DEFAULT 0 NOT NULL,
+    output_tokens bigint DEFAULT 0 NOT NULL,
+    calls bigint DEFAULT 0 NOT NULL
 );
 
 
@@ -542,6 +644,54 @@ ALTER TABLE ONLY public.diary_summary_months
 
 ALTER TABLE ONLY public.job_attempts
     ADD CONSTRAINT job_attempts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: llm_batch_requests llm_batch_requests_custom_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batch_requests
+    ADD CONSTRAINT llm_batch_requests_custom_id_key UNIQUE (custom_id);
+
+
+--
+-- Name: llm_batch_requests llm_batch_requests_kind_user_id_period_version_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batch_requests
+    ADD CONSTRAINT llm_batch_requests_kind_user_id_period_version_key UNIQUE (kind, user_id, period, version);
+
+
+--
+-- Name: llm_batch_requests llm_batch_requests_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batch_requests
+    ADD CONSTRAINT llm_batch_requests_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: llm_batches llm_batches_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batches
+    ADD CONSTRAINT llm_batches_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: llm_batches llm_batches_provider_batch_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batches
+    ADD CONSTRAINT llm_batches_provider_batch_id_key UNIQUE (provider_batch_id);
+
+
+--
+-- Name: llm_token_usage llm_token_usage_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_token_usage
+    ADD CONSTRAINT llm_token_usage_pkey PRIMARY KEY (day, user_id, model, batch);
 
 
 --
@@ -676,24 +826,52 @@ CREATE INDEX job_attempts_job ON public.job_attempts USING btree (user_id, kind,
 
 
 --
+-- Name: llm_batch_requests_batch; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX llm_batch_requests_batch ON public.llm_batch_requests USING btree (batch_id) WHERE (batch_id IS NOT NULL);
+
+
+--
+-- Name: llm_batch_requests_waiting; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX llm_batch_requests_waiting ON public.llm_batch_requests USING btree (model, created_at) WHERE (state = 'waiting'::text);
+
+
+--
+-- Name: llm_batches_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX llm_batches_open ON public.llm_batches USING btree (id) WHERE (state <> 'ended'::text);
+
+
+--
+-- Name: llm_token_usage_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX llm_token_usage_user ON public.llm_token_usage USING btree (user_id, day);
+
+
+--
 -- Name: diaries diaries_after_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diaries_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_after_write();
+CREATE TRIGGER diaries_after_write AFTER INSERT OR DELETE OR UPDATE OF user_id, date, content, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_after_write();
 
 
 --
 -- Name: diaries diaries_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
+CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE OF user_id, date, content, version, needs_daily_summary, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
 
 
 --
 -- Name: diary_months diary_months_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_months_before_write BEFORE INSERT OR UPDATE ON public.diary_months FOR EACH ROW EXECUTE FUNCTION public.diary_months_before_write();
+CREATE TRIGGER diary_months_before_write BEFORE INSERT OR UPDATE OF user_id, year, month, inputs_updated_at, inputs_version, needs_monthly_summary ON public.diary_months FOR EACH ROW EXECUTE FUNCTION public.diary_months_before_write();
 
 
 --
@@ -746,6 +924,13 @@ CREATE TRIGGER users_forget_job_attempts AFTER DELETE ON public.users FOR EACH R
 
 
 --
+-- Name: users users_forget_llm_token_usage; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_forget_llm_token_usage AFTER DELETE ON public.users FOR EACH ROW EXECUTE FUNCTION public.llm_token_usage_forget_user();
+
+
+--
 -- Name: diaries diaries_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -775,6 +960,22 @@ ALTER TABLE ONLY public.diary_summary_days
 
 ALTER TABLE ONLY public.diary_summary_months
     ADD CONSTRAINT diary_summary_months_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: llm_batch_requests llm_batch_requests_batch_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batch_requests
+    ADD CONSTRAINT llm_batch_requests_batch_id_fkey FOREIGN KEY (batch_id) REFERENCES public.llm_batches(id);
+
+
+--
+-- Name: llm_batch_requests llm_batch_requests_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.llm_batch_requests
+    ADD CONSTRAINT llm_batch_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
 
 --

@@ -19,7 +19,7 @@ import { SET_DAILY_STATUS } from './sql/set-daily-status.js';
 import { SET_MONTHLY_STATUS } from './sql/set-monthly-status.js';
 import { START_DAILY_JOB } from './sql/start-daily-job.js';
 
-export type SummaryStatus = 'queued' | 'processing' | 'done' | 'failed' | 'retrying';
+export type SummaryStatus = 'queued' | 'processing' | 'batched' | 'done' | 'failed' | 'retrying';
 
 export interface DailyInput {
   content: string;
@@ -209,6 +209,7 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
       rows.map((r) => (r.outcome.attempt?.queuedMs == null ? null : Math.max(0, Math.round(r.outcome.attempt.queuedMs)))),
       rows.map((r) => (r.outcome.attempt ? Math.max(0, Math.round(r.outcome.attempt.runningMs)) : null)),
       rows.map((r) => r.outcome.attempt?.errorClass ?? null),
+      rows.map((r) => r.outcome.attempt?.batch ?? null),
     ],
     PREPARED,
   );

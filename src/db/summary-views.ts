@@ -4,7 +4,7 @@ import type { Queryable } from './db.js';
 
 export interface SummaryViewRow {
   /** NULL: no summary row. */
-  status: 'queued' | 'processing' | 'done' | 'failed' | 'retrying' | null;
+  status: 'queued' | 'processing' | 'batched' | 'done' | 'failed' | 'retrying' | null;
   summary: string | null;
   model: string | null;
   error: string | null;

@@ -104,7 +104,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         addressLimiter: rt.messaging.limits.bucket('auth-address', limits.authPerAddress),
       }),
     );
-    router.service(AdminService, adminService({ db, inspector: rt.messaging.inspector, fleet: rt.messaging.fleet }));
+    router.service(AdminService, adminService({ db, inspector: rt.messaging.inspector, fleet: rt.messaging.fleet, prices: rt.config.llm.prices }));
   };
 
   const host = options.host ?? '0.0.0.0';

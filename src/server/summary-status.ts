@@ -1,6 +1,7 @@
 // The status a user sees for a summary, from its row and its input's marker:
 // none (no row), queued (queued, or retrying after a transient failure — with that error),
-// processing, done, failed (with the error), stale (done, but the diary changed since).
+// processing, batched (LLM_BATCH: waiting inside a provider batch), done, failed (with the error),
+// stale (done, but the diary changed since).
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { SummaryViewRow } from '../db/summary-views.js';
@@ -16,6 +17,8 @@ export function statusOf(status: SummaryViewRow['status'], needsSummary: boolean
       return SummaryStatus.QUEUED;
     case 'processing':
       return SummaryStatus.PROCESSING;
+    case 'batched':
+      return SummaryStatus.BATCHED;
     case 'failed':
       return SummaryStatus.FAILED;
     case 'done':

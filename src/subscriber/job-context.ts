@@ -29,6 +29,7 @@ export interface JobContext {
  * How a job ended without error: `done` (summary stored), `current` (nothing to do: the summary is
  * already up to date or the input is gone or too short), `superseded` (the input changed while it
  * was summarized; the new version is a target of its own), `deferred` (the user's LLM budget is
- * spent: back to `queued` for a later tick).
+ * spent: back to `queued` for a later tick), `batched` (LLM_BATCH: set aside for a provider batch,
+ * whose leader stores the result).
  */
-export type JobOutcome = 'done' | 'current' | 'superseded' | 'deferred';
+export type JobOutcome = 'done' | 'current' | 'superseded' | 'deferred' | 'batched';

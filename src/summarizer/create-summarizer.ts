@@ -26,6 +26,8 @@ export interface CreateSummarizerOptions {
   logger?: Logger;
   dispatcher?: Dispatcher;
   classOnlyErrors?: boolean;
+  /** Scheduled jobs may go through the provider's Batch API (LLM_BATCH=on, the operator's endpoint and key). */
+  batchable?: boolean;
 }
 
 /** A user's own base URL: the egress policy, and the dispatcher that applies it when connecting. */
@@ -44,6 +46,8 @@ export type SystemLlmOptions = CreateSummarizerOptions & {
   egress?: UserEgress;
   /** LLM_ALLOWED_MODELS: models a user may choose on the system endpoint besides `model`. */
   allowedModels?: readonly string[];
+  /** LLM_BATCH=on: jobs on the system endpoint with the system key may be batched. */
+  batch?: boolean;
 };
 
 /** Throws an Error naming what is missing when the openai provider lacks baseUrl or model. */
@@ -63,6 +67,7 @@ export function createSummarizer(opts: CreateSummarizerOptions): Summarizer {
     ...(opts.tokenGate ? { tokenGate: opts.tokenGate } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
     ...(opts.dispatcher ? { dispatcher: opts.dispatcher, classOnlyErrors: opts.classOnlyErrors === true } : {}),
+    ...(opts.batchable ? { batchable: true } : {}),
   });
 }
 
@@ -152,7 +157,9 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
     }
   }
   const keyId = encrypted !== null ? `user:${encrypted}` : useSystemKey ? `system:${system.apiKey ?? ''}` : 'none';
-  return cached({ provider, baseUrl, model, keyId, shared, objects: [...objects, idOf(egress)] }, () => {
+  // Only the operator's endpoint and key are batched: the batch leader uploads with LLM_API_KEY.
+  const batchable = system.batch === true && useSystemKey && !ownUrl;
+  return cached({ provider, baseUrl, model, keyId, shared, batchable, objects: [...objects, idOf(egress)] }, () => {
     let apiKey: string | undefined;
     if (encrypted !== null) {
       if (!box) throw new PermanentJobError("the user's API key is stored encrypted but SECRET_KEY is not set");
@@ -170,6 +177,7 @@ export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSet
         ...(model ? { model } : {}),
         ...(apiKey ? { apiKey } : { apiKey: undefined }),
         ...(egress ? { dispatcher: egress.dispatcher, classOnlyErrors: true } : { dispatcher: undefined }),
+        batchable,
       });
     } catch (err) {
       throw new PermanentJobError(`invalid LLM settings: ${err instanceof Error ? err.message : String(err)}`);

@@ -25,10 +25,11 @@ import { backoffDelay, LLM_RETRY } from '../backoff.js';
 import { sleep } from '../clock.js';
 import type { LlmTokenGate } from '../transport/token-budget.js';
 import { providerPause } from './rate-limit-headers.js';
-import { parseRetryAfter } from './retry-after.js';
+import { httpAttemptError, parseCompletion, scrubSecrets, type Completion } from './openai-answers.js';
 import { estimateCallTokens } from './token-estimate.js';
 import { stagedSummary, type EndpointTraits, type ResponseFormat } from './staged-summary.js';
-import type { Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
+import { inputSize } from './map-reduce.js';
+import type { BatchCall, Summarizer, SummaryInput, SummaryResult } from './summarizer.js';
 
 export interface LlmRateLimiter {
   acquire(signal: AbortSignal): Promise<void>;
@@ -60,18 +61,14 @@ export interface OpenAiSummarizerOptions {
   dispatcher?: Dispatcher;
   /** A user's own endpoint: errors name only their class (timeout, refused, HTTP status), never its body or socket text. */
   classOnlyErrors?: boolean;
+  /** LLM_BATCH=on and this is the operator's endpoint and key: scheduled jobs may be batched. */
+  batchable?: boolean;
 }
+
+/** Thrown inside a replayed or captured staged summary: it asked for a call a batch cannot answer. */
+class NotOneCall extends Error {}
 
 const PROVIDER = 'openai';
-
-interface Completion {
-  text: string;
-  usage?: { inputTokens: number; outputTokens: number };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export class OpenAiSummarizer implements Summarizer {
   readonly provider = 'openai' as const;
@@ -92,6 +89,8 @@ export class OpenAiSummarizer implements Summarizer {
   readonly #endpoint: EndpointTraits = { plainTextOnly: false };
   readonly #dispatcher: Dispatcher | undefined;
   readonly #classOnlyErrors: boolean;
+  readonly #batchable: boolean;
+  readonly #scrub = (text: string): string => scrubSecrets(text, this.#apiKey);
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.baseUrl) throw new Error('openai summarizer: baseUrl is required');
@@ -116,6 +115,7 @@ export class OpenAiSummarizer implements Summarizer {
     this.#endpointId = createHash('sha256').update(`${this.#url}\u0000${this.#apiKey ?? ''}`).digest('base64url');
     this.#dispatcher = options.dispatcher;
     this.#classOnlyErrors = options.classOnlyErrors === true;
+    this.#batchable = options.batchable === true;
     this.#log = options.logger?.child({ component: 'llm', provider: PROVIDER, model: options.model, url: redactUrl(this.#url) });
   }
 
@@ -138,10 +138,47 @@ export class OpenAiSummarizer implements Summarizer {
     return reported ? { text, model: this.model, usage } : { text, model: this.model };
   }
 
+  // A batch request is the first call the staged summary asks for, captured instead of sent; its
+  // answer goes through the same staged summary again, replayed. An input that needs map-reduce
+  // stages, or an answer that needs a second call (a monthly answer that ignored the JSON schema),
+  // cannot be answered by one request: the job runs live.
+  async batchCall(input: SummaryInput): Promise<BatchCall | undefined> {
+    if (!this.#batchable || inputSize(input.entries) > this.#maxInputChars) return undefined;
+    const language = input.language ?? detectEntriesLanguage(input.entries);
+    let captured: Record<string, unknown> | undefined;
+    const capture = (messages: ChatMessage[], responseFormat?: ResponseFormat): Promise<string> => {
+      captured = this.#body(messages, responseFormat);
+      throw new NotOneCall();
+    };
+    const options = { maxInputChars: this.#maxInputChars, endpoint: { ...this.#endpoint }, log: undefined };
+    await stagedSummary(input.kind, language, input.entries, options, capture).catch((err: unknown) => {
+      if (!(err instanceof NotOneCall)) throw err;
+    });
+    return captured && { model: this.model, body: captured };
+  }
+
+  async fromBatchAnswer(input: SummaryInput, answer: unknown): Promise<SummaryResult> {
+    const completion = parseCompletion(JSON.stringify(answer), this.#scrub);
+    const language = input.language ?? detectEntriesLanguage(input.entries);
+    let calls = 0;
+    const replay = (): Promise<string> => {
+      if (calls++ > 0) throw new NotOneCall('the answer needs another request');
+      return Promise.resolve(completion.text);
+    };
+    // The endpoint's traits are copied: one odd answer must not switch the live calls to plain text.
+    const options = { maxInputChars: this.#maxInputChars, endpoint: { ...this.#endpoint }, log: undefined };
+    const text = await stagedSummary(input.kind, language, input.entries, options, replay);
+    return completion.usage ? { text, model: this.model, usage: completion.usage } : { text, model: this.model };
+  }
+
+  #body(messages: ChatMessage[], responseFormat?: ResponseFormat): Record<string, unknown> {
+    const format = responseFormat ? { response_format: responseFormat } : {};
+    return { model: this.model, messages, temperature: this.#temperature, stream: false, ...format };
+  }
+
   /** One completion with the retry policy applied. */
   async #complete(messages: ChatMessage[], signal: AbortSignal, responseFormat?: ResponseFormat): Promise<Completion> {
-    const format = responseFormat ? { response_format: responseFormat } : {};
-    const body = JSON.stringify({ model: this.model, messages, temperature: this.#temperature, stream: false, ...format });
+    const body = JSON.stringify(this.#body(messages, responseFormat));
     const estimate = this.#tokenGate ? estimateCallTokens(messages) : 0;
     for (let attempt = 0; ; attempt++) {
       signal.throwIfAborted();
@@ -232,69 +269,13 @@ export class OpenAiSummarizer implements Summarizer {
     }
     const ok = status >= 200 && status < 300;
     llmRequests.inc({ provider: PROVIDER, outcome: ok ? 'ok' : 'error' });
-    if (!ok) throw Object.assign(this.#httpError(status, raw, retryAfter), { status, ...(pauseMs !== undefined ? { sharedPauseMs: pauseMs } : {}) });
-    const completion = this.#parse(raw);
+    if (!ok) throw Object.assign(httpAttemptError(status, raw, retryAfter, this.#scrub), { status, ...(pauseMs !== undefined ? { sharedPauseMs: pauseMs } : {}) });
+    const completion = parseCompletion(raw, this.#scrub);
     if (completion.usage) {
       llmTokens.inc({ provider: PROVIDER, kind: 'input' }, completion.usage.inputTokens);
       llmTokens.inc({ provider: PROVIDER, kind: 'output' }, completion.usage.outputTokens);
     }
     this.#log?.debug({ status, ms: Math.round(performance.now() - started), usage: completion.usage }, 'LLM request done');
     return completion;
-  }
-
-  #httpError(status: number, raw: string, retryAfter: string | null): AttemptError {
-    let code = '';
-    let message = '';
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      const e = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : isRecord(parsed) ? parsed : {};
-      code = [e.code, e.type, e.status].filter((v) => typeof v === 'string').join(' ');
-      message = typeof e.message === 'string' ? e.message : '';
-    } catch {
-      message = raw.slice(0, 200);
-    }
-    const detail = this.#scrub(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message.slice(0, 300)}` : ''}`);
-    if (status === 429 || status === 408 || status === 409 || status === 425) {
-      return new AttemptError(detail, status === 429 ? 'rate_limited' : 'server', false, parseRetryAfter(retryAfter));
-    }
-    if (status >= 500) return new AttemptError(detail, 'server', false, parseRetryAfter(retryAfter));
-    if (status === 401 || status === 403) return new AttemptError(detail, 'auth', true);
-    if (status === 404 || /model_not_found|model.*(not (be )?found|does not exist)/i.test(`${code} ${message}`)) {
-      return new AttemptError(detail, 'model', true);
-    }
-    if (/content[_ ]?(filter|policy|management)|safety|flagged|refus/i.test(`${code} ${message}`)) {
-      return new AttemptError(detail, 'refused', true);
-    }
-    return new AttemptError(detail, 'bad_response', true);
-  }
-
-  #parse(raw: string): Completion {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      throw new AttemptError('response is not JSON', 'bad_response', true);
-    }
-    const choice = isRecord(parsed) && Array.isArray(parsed.choices) ? parsed.choices[0] : undefined;
-    if (!isRecord(choice)) throw new AttemptError('response has no choices', 'bad_response', true);
-    const message = isRecord(choice.message) ? choice.message : {};
-    if (choice.finish_reason === 'content_filter') throw new AttemptError('the provider filtered the content (finish_reason content_filter)', 'refused', true);
-    if (typeof message.refusal === 'string' && message.refusal.trim() !== '') {
-      throw new AttemptError(`the model refused: ${this.#scrub(message.refusal.slice(0, 200))}`, 'refused', true);
-    }
-    // Reasoning models served by Ollama & co. put their thinking in <think> … </think>: not summary.
-    const content = typeof message.content === 'string' ? message.content.replace(/<think>[\s\S]*?<\/think>/g, '').trim() : '';
-    if (content === '') throw new AttemptError('response has no text', 'bad_response', true);
-    const u = isRecord(parsed) && isRecord(parsed.usage) ? parsed.usage : undefined;
-    const inputTokens = u && typeof u.prompt_tokens === 'number' ? u.prompt_tokens : undefined;
-    const outputTokens = u && typeof u.completion_tokens === 'number' ? u.completion_tokens : undefined;
-    return inputTokens !== undefined && outputTokens !== undefined ? { text: content, usage: { inputTokens, outputTokens } } : { text: content };
-  }
-
-  /** Removes the API key (and anything that looks like a bearer token or OpenAI key) from server text. */
-  #scrub(text: string): string {
-    let out = text;
-    if (this.#apiKey && this.#apiKey.length >= 4) out = out.split(this.#apiKey).join('***');
-    return redactUrl(out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***'));
   }
 }

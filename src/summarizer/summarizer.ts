@@ -25,7 +25,21 @@ export interface SummaryResult {
   usage?: { inputTokens: number; outputTokens: number };
 }
 
+/** One request of a provider batch: the Chat Completions body a live call would send. */
+export interface BatchCall {
+  model: string;
+  body: Record<string, unknown>;
+}
+
 export interface Summarizer {
   readonly provider: LlmProvider;
   summarize(input: SummaryInput, signal: AbortSignal): Promise<SummaryResult>;
+  /**
+   * LLM_BATCH: the one request that summarizes `input`, when this summarizer's jobs may go through
+   * the provider's Batch API (the operator's endpoint and key, an input that fits one request);
+   * undefined otherwise (the job runs live).
+   */
+  batchCall?(input: SummaryInput): Promise<BatchCall | undefined>;
+  /** The summary from a batch's answer to batchCall's body; throws when it cannot be used (the job then runs live). */
+  fromBatchAnswer?(input: SummaryInput, answer: unknown): Promise<SummaryResult>;
 }

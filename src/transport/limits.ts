@@ -75,7 +75,8 @@ export interface Limits {
 /** While Redis is away its client queues commands; a limit answers within this bound instead. */
 const LIMIT_TIMEOUT_MS = 2000;
 
-const BUCKET = loadScript('rate-limit');
+/** The fleet's one token bucket (lua/token-bucket.lua): a request reserves 1. */
+const BUCKET = loadScript('token-bucket');
 const BACKOFF = loadScript('sign-in-backoff');
 const BUDGET = loadScript('job-budget');
 
@@ -90,7 +91,7 @@ async function run(scripts: ScriptRunner, script: Script, keys: string[], args: 
 export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
   return {
     bucket(name, { capacity, refillMs }) {
-      return { take: (key) => run(scripts, BUCKET, [keys.requestLimit(name, key)], [1 / refillMs, capacity]) };
+      return { take: (key) => run(scripts, BUCKET, [keys.requestLimit(name, key)], ['reserve', 1, 1 / refillMs, capacity, '']) };
     },
     backoff(name, o = {}) {
       const args = (op: string) => [op, o.free ?? 5, o.baseMs ?? 1000, o.maxMs ?? 900_000, o.forgetMs ?? 3_600_000, o.now ? o.now() : ''];

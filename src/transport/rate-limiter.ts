@@ -21,7 +21,8 @@ export interface RedisRateLimiterOptions {
   burst?: number;
 }
 
-const SCRIPT = loadScript('rate-limit');
+/** The fleet's one token bucket (lua/token-bucket.lua): a request reserves 1. */
+const SCRIPT = loadScript('token-bucket');
 
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
   const { scripts, key, perMinute } = options;
@@ -29,7 +30,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const burst = Math.max(1, Math.floor(options.burst ?? perMinute / 60));
   const perMs = perMinute / 60_000;
 
-  const take = async (): Promise<number> => Number(await scripts.run<number | string>(SCRIPT, [key], [perMs, burst]));
+  const take = async (): Promise<number> => Number(await scripts.run<number | string>(SCRIPT, [key], ['reserve', 1, perMs, burst, '']));
 
   return {
     async acquire(signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 // The fleet-wide LLM token budget (LLM_MAX_TPM) and the provider's pauses, kept in Redis by one
-// Lua script (lua/llm-tokens.lua): a call reserves its estimate before it starts and corrects the
+// Lua script (lua/token-bucket.lua): a call reserves its estimate before it starts and corrects the
 // reservation with the usage the provider reported; a provider's rate-limit answer pauses every
 // subscriber's calls to that endpoint and key until its reset. Waiting happens here, before a
 // request is made, so a waiting job holds no LLM connection.
@@ -37,7 +37,7 @@ export interface TokenBudgetOptions {
   logger?: Logger;
 }
 
-const SCRIPT = loadScript('llm-tokens');
+const SCRIPT = loadScript('token-bucket');
 /** While Redis is away its client queues commands; the budget answers within this bound instead. */
 const TIMEOUT_MS = 2000;
 /** A waiter looks again at least this often, so a pause set meanwhile or lifted early is seen. */

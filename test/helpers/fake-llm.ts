@@ -41,8 +41,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { tokenLimit, type FakeLlmUsage } from './fake-llm-limit.js';
 import { apiError, completion, formatUnsupported, readBody, sendJson } from './fake-llm-wire.js';
+import { fakeBatchApi, type FakeBatch, type FakeBatchPlan } from './fake-batch-api.js';
 
 export type { FakeLlmUsage } from './fake-llm-limit.js';
+export type { FakeBatch, FakeBatchPlan } from './fake-batch-api.js';
 
 export type FakeLlmStep =
   | { type: 'ok'; text?: string; latencyMs?: number; headers?: Record<string, string> }
@@ -97,6 +99,10 @@ export interface FakeLlm {
   /** Calls answered 429 because they went beyond `tokensPerMinute`. */
   readonly overLimit: number;
   script(...steps: FakeLlmStep[]): void;
+  /** The Batch API's next batches (fake-batch-api.ts); default: all lines answered. */
+  batchPlan(...plans: FakeBatchPlan[]): void;
+  /** Batches created so far. */
+  readonly batches: readonly FakeBatch[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -125,6 +131,16 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
+  // A batch line gets what a live call with its body would: same text, same usage.
+  const batchApi = fakeBatchApi((body) => {
+    const messages = Array.isArray(body.messages) ? (body.messages as { role: string; content: string }[]) : [];
+    const user = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+    const format = body.response_format;
+    const structured = typeof format === 'object' && format !== null && (format as { type?: unknown }).type === 'json_schema';
+    const text = structured && options.structuredOutput !== 'ignore' ? fakeStructuredAnswer(user) : fakeAnswer(user);
+    return completion(typeof body.model === 'string' ? body.model : '', text, user.length, 'stop', options.usage !== false);
+  });
+
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => {
       if (!res.headersSent) apiError(res, 500, 'fake llm crashed', 'server_error', null);
@@ -140,6 +156,13 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     if (req.method === 'GET' && path.endsWith('/models')) {
       sendJson(res, 200, { object: 'list', data: (options.models ?? ['fake-model']).map((id) => ({ id, object: 'model', owned_by: 'fake' })) });
       return;
+    }
+    if (!path.endsWith('/chat/completions') && /\/(files|batches)\b/.test(path)) {
+      if (options.apiKey !== undefined && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+        apiError(res, 401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key');
+        return;
+      }
+      if (await batchApi.handle(req, res, path)) return;
     }
     if (req.method !== 'POST' || !path.endsWith('/chat/completions')) {
       apiError(res, 404, `no route ${req.method} ${path}`, 'invalid_request_error', 'not_found');
@@ -263,7 +286,14 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     script(...steps: FakeLlmStep[]) {
       queue.push(...steps);
     },
+    batchPlan(...plans: FakeBatchPlan[]) {
+      batchApi.plan(...plans);
+    },
+    get batches() {
+      return batchApi.batches;
+    },
     reset() {
+      batchApi.reset();
       requests.length = 0;
       usage.length = 0;
       overLimit = 0;

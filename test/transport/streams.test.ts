@@ -518,6 +518,29 @@ describe('streams transport across Redis restarts', () => {
     });
   }
 
+  it('starts consuming while Redis refuses writes (OOM), and processes what comes once it takes them again', async () => {
+    // Chaos seed 9 (streams): a subscriber started during an OOM phase died with exit 1 on XGROUP CREATE.
+    const redis = await startRedisServer();
+    try {
+      await withRig(redis, async (r) => {
+        await r.admin.configSet({ 'maxmemory-policy': 'noeviction', maxmemory: '1' });
+        const { transport } = await r.transport();
+        const seen = new Set<string>();
+        const consumer = await r.consume(transport, async (d) => {
+          seen.add(d.message.id ?? '');
+          return ACK;
+        });
+        await assert.rejects(publishAll(transport, 1, 60), /OOM/, 'Redis really refuses writes');
+        await r.admin.configSet('maxmemory', '0');
+        await publishAll(transport, 2, 61);
+        await waitFor('jobs published after Redis took writes again', () => seen.has('job-61') && seen.has('job-62'), 15_000);
+        await consumer.stop(1000);
+      });
+    } finally {
+      await redis.destroy();
+    }
+  });
+
   it('recreates its group when Redis restarts without its data', async () => {
     const redis = await startRedisServer();
     try {

@@ -70,7 +70,7 @@ export const adminClient: Client<typeof AdminService> = createClient(AdminServic
 export { Code, ConnectError, SummaryStatus };
 
 /** The status names the UI (and the API docs) use. */
-export type StatusName = 'none' | 'queued' | 'processing' | 'done' | 'failed' | 'stale' | 'unspecified';
+export type StatusName = 'none' | 'queued' | 'processing' | 'batched' | 'done' | 'failed' | 'stale' | 'unspecified';
 
 export function statusName(s: SummaryStatus | undefined): StatusName {
   switch (s) {
@@ -80,6 +80,7 @@ export function statusName(s: SummaryStatus | undefined): StatusName {
     case SummaryStatus.DONE: return 'done';
     case SummaryStatus.FAILED: return 'failed';
     case SummaryStatus.STALE: return 'stale';
+    case SummaryStatus.BATCHED: return 'batched';
     default: return 'unspecified';
   }
 }

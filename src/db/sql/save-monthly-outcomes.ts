@@ -9,7 +9,8 @@
 //   $9 input_tokens int[], $10 output_tokens int[] (NULL: keep the stored count),
 //   and the attempt to record in job_attempts: $11 message_id text[], $12 trigger text[],
 //   $13 subscriber text[], $14 delivery_count int[] (NULL: record no attempt), $15 queued_ms bigint[],
-//   $16 running_ms bigint[], $17 error_class text[].
+//   $16 running_ms bigint[], $17 error_class text[], $18 batch boolean[] (the answer came from a
+//   provider batch, at batch price; NULL: false), counted in llm_token_usage.
 // Returns: one row per stored outcome: n bigint (its 1-based position in the arrays), and
 //   set_config (ignored).
 // Index: diary_months primary key; diary_summary_months (user_id, year, month) unique (the upsert).
@@ -24,9 +25,9 @@ WITH v AS (
        SELECT *
          FROM unnest($1::uuid[], $2::int[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[],
                      $8::text[], $9::int[], $10::int[], $11::text[], $12::text[], $13::text[], $14::int[],
-                     $15::bigint[], $16::bigint[], $17::text[]) WITH ORDINALITY
+                     $15::bigint[], $16::bigint[], $17::text[], $18::boolean[]) WITH ORDINALITY
            AS v(user_id, year, month, version, status, summary, model, error, input_tokens, output_tokens,
-                message_id, trigger, subscriber, delivery_count, queued_ms, running_ms, error_class, n)),
+                message_id, trigger, subscriber, delivery_count, queued_ms, running_ms, error_class, batch, n)),
      input AS (
        SELECT i.user_id, i.year, i.month
          FROM diary_months i
@@ -63,6 +64,21 @@ WITH v AS (
               CASE WHEN saved.user_id IS NULL THEN 'superseded' ELSE v.status END,
               v.error_class, v.error, v.input_tokens, v.output_tokens
          FROM v LEFT JOIN saved ON saved.user_id = v.user_id AND saved.year = v.year AND saved.month = v.month
-        WHERE v.delivery_count IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id))
+        WHERE v.delivery_count IS NOT NULL AND EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id)),
+     -- The tokens the calls used, stored or superseded, summed per day, user, model and price
+     -- (migration 0011), in key order so two statements adding to the same rows cannot deadlock.
+     usage AS (
+       INSERT INTO llm_token_usage AS t (day, user_id, model, batch, input_tokens, output_tokens, calls)
+       SELECT (now() AT TIME ZONE 'UTC')::date, v.user_id, v.model, coalesce(v.batch, false),
+              sum(coalesce(v.input_tokens, 0)), sum(coalesce(v.output_tokens, 0)), count(*)
+         FROM v
+        WHERE v.model <> '' AND (v.input_tokens IS NOT NULL OR v.output_tokens IS NOT NULL)
+          AND EXISTS (SELECT 1 FROM users u WHERE u.id = v.user_id)
+        GROUP BY 1, 2, 3, 4
+        ORDER BY 1, 2, 3, 4
+       ON CONFLICT (day, user_id, model, batch) DO UPDATE SET
+         input_tokens = t.input_tokens + excluded.input_tokens,
+         output_tokens = t.output_tokens + excluded.output_tokens,
+         calls = t.calls + excluded.calls)
 SELECT v.n, set_config('synchronous_commit', 'off', true)
   FROM saved JOIN v ON saved.user_id = v.user_id AND saved.year = v.year AND saved.month = v.month`;

@@ -9,12 +9,17 @@ import { jobAttempts, listJobs, type JobKind } from '../../db/job-history.js';
 import { lastTicks } from '../../db/scheduler-ticks.js';
 import { summaryCounts } from '../../db/status.js';
 import { throughputLastHour } from '../../db/throughput.js';
+import { monthRange, tokensByModel, tokensByUserModelDay } from '../../db/token-usage.js';
+import { costOf, type ModelPrice } from '../../llm-prices.js';
 import {
   AdminService,
   DeadLetterSchema,
   FleetCountersSchema,
   FleetMemberSchema,
   JobSummarySchema,
+  LlmCostSchema,
+  ModelTokensSchema,
+  TokenUsageSchema,
   PendingEntrySchema,
   SchedulerTickSchema,
   StatusCountSchema,
@@ -32,7 +37,11 @@ export interface AdminServiceDeps {
   db: Db;
   inspector: Inspector;
   fleet: Fleet;
+  /** LLM_PRICES. @defaultValue none (tokens only) */
+  prices?: ReadonlyMap<string, ModelPrice>;
 }
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const counters = (c: FleetCounters) =>
   create(FleetCountersSchema, { processed: BigInt(c.processed), failed: BigInt(c.failed), rejected: BigInt(c.rejected), shed: BigInt(c.shed) });
@@ -65,14 +74,17 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
   return {
     async getOverview(_req, ctx) {
       requireAdmin(ctx);
-      const [ticks, counts, throughput, queue, members] = await Promise.all([
+      const month = monthRange(new Date());
+      const [ticks, counts, throughput, queue, members, tokens] = await Promise.all([
         lastTicks(deps.db),
         summaryCounts(deps.db),
         throughputLastHour(deps.db),
         deps.inspector.status(),
         deps.fleet.members(),
+        tokensByModel(deps.db, month.from, month.to),
       ]);
       const fleet = fleetTotals(members);
+      const cost = costOf(tokens, deps.prices ?? new Map());
       const overview: MessageInitShape<typeof OverviewSchema> = {
         transport: queue.transport,
         subscribers: queue.consumers,
@@ -111,8 +123,42 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
             lastSeen: timestampFromDate(new Date(m.lastSeen)),
           }),
         ),
+        llmMonth: create(LlmCostSchema, {
+          month: month.month,
+          inputTokens: BigInt(cost.inputTokens),
+          outputTokens: BigInt(cost.outputTokens),
+          cost: cost.cost,
+          liveCost: cost.liveCost,
+          unpricedModels: cost.unpriced,
+          batchShare: cost.batchShare,
+          models: cost.models.map((m) =>
+            create(ModelTokensSchema, {
+              model: m.model, inputTokens: BigInt(m.inputTokens), outputTokens: BigInt(m.outputTokens),
+              batchTokens: BigInt(m.batchTokens), cost: m.cost ?? 0, priced: m.cost !== undefined,
+            }),
+          ),
+        }),
       };
       return overview;
+    },
+
+    async listTokenUsage(req, ctx) {
+      requireAdmin(ctx);
+      const month = monthRange(new Date());
+      for (const [name, v] of [['from', req.from], ['to', req.to]] as const) {
+        if (v !== '' && (!DAY_RE.test(v) || Number.isNaN(Date.parse(v)))) throw invalid(`${name} must be a day YYYY-MM-DD`);
+      }
+      const userId = userOf(req.userId, false);
+      const limit = req.limit <= 0 ? 1000 : Math.min(req.limit, 10_000);
+      const rows = await tokensByUserModelDay(deps.db, { from: req.from || month.from, to: req.to || month.to, ...(userId ? { userId } : {}), limit });
+      return {
+        usage: rows.map((r) =>
+          create(TokenUsageSchema, {
+            day: r.day, userId: r.userId, email: r.email ?? '', model: r.model, batch: r.batch,
+            inputTokens: BigInt(r.inputTokens), outputTokens: BigInt(r.outputTokens), calls: BigInt(r.calls),
+          }),
+        ),
+      };
     },
 
     async listDeadLetters(req, ctx) {

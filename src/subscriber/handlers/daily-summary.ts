@@ -1,4 +1,5 @@
 // daily_summary: the day's diary → summarizer → diary_summary_days.
+import { setAside } from '../../db/llm-batches.js';
 import { saveDailyOutcome, setDailyStatus, startDailyJob } from '../../db/summaries.js';
 import type { DailySummaryMessage } from '../../messages.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
@@ -16,6 +17,10 @@ export async function handleDailySummary(msg: DailySummaryMessage, ctx: JobConte
     job.llm,
     { kind: 'daily', entries: [{ date: msg.date, text: job.input.content }] },
     (result) => saveDailyOutcome(db, msg.user_id, msg.date, job.input.version, result),
+    // Only the scheduler's jobs may wait in a provider batch: a user who saved or asked waits live.
+    msg.trigger === 'schedule'
+      ? (call) => setAside(db, { kind: 'daily', userId: msg.user_id, date: msg.date }, job.input.version, call.model, call.body)
+      : undefined,
   );
   // The input changed while it was summarized, or the budget is spent: back to queued.
   if (outcome === 'superseded' || outcome === 'deferred') await setDailyStatus(db, msg.user_id, msg.date, 'queued');

@@ -1,5 +1,6 @@
 // monthly_summary: the month's daily summaries, plus the raw text of days without one → summarizer
 // → diary_summary_months.
+import { setAside } from '../../db/llm-batches.js';
 import { markMonthlyProcessing, readMonthlyInput, saveMonthlyOutcome, setMonthlyStatus } from '../../db/summaries.js';
 import type { MonthlySummaryMessage } from '../../messages.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
@@ -17,6 +18,10 @@ export async function handleMonthlySummary(msg: MonthlySummaryMessage, ctx: JobC
     llm,
     { kind: 'monthly', entries: input.entries },
     (result) => saveMonthlyOutcome(db, msg.user_id, msg.year, msg.month, input.version, result),
+    // Only the scheduler's jobs may wait in a provider batch: a user who asked waits live.
+    msg.trigger === 'schedule'
+      ? (call) => setAside(db, { kind: 'monthly', userId: msg.user_id, year: msg.year, month: msg.month }, input.version, call.model, call.body)
+      : undefined,
   );
   // The input changed while it was summarized, or the budget is spent: back to queued.
   if (outcome === 'superseded' || outcome === 'deferred') await setMonthlyStatus(db, msg.user_id, msg.year, msg.month, 'queued');

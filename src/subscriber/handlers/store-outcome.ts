@@ -2,7 +2,8 @@
 import { isPermanent, toError } from '../../errors/job-errors.js';
 import type { SummaryOutcome } from '../../db/summaries.js';
 import type { UserLlmSettings } from '../../db/users.js';
-import type { SummaryInput } from '../../summarizer/summarizer.js';
+import type { SetAsideDecision } from '../../db/llm-batches.js';
+import type { BatchCall, SummaryInput } from '../../summarizer/summarizer.js';
 import type { JobContext, JobOutcome } from '../job-context.js';
 import { withinLlmBudget } from '../llm-budget.js';
 
@@ -35,11 +36,19 @@ export async function summarizeAndStore(
   llm: UserLlmSettings,
   input: SummaryInput,
   save: (outcome: SummaryOutcome) => Promise<boolean>,
+  setAside?: (call: BatchCall) => Promise<SetAsideDecision>,
 ): Promise<JobOutcome> {
   let result;
   try {
     const summarizer = ctx.summarizerFor(llm);
     if (!(await withinLlmBudget(ctx, summarizer))) return 'deferred';
+    // LLM_BATCH: a scheduled job on the operator's endpoint waits in a provider batch instead,
+    // unless its request already failed in one (then it runs live, here).
+    const call = setAside && summarizer.batchCall ? await summarizer.batchCall(input) : undefined;
+    if (call && setAside) {
+      const decision = await setAside(call);
+      if (decision !== 'live') return decision;
+    }
     result = await summarizer.summarize(input, ctx.signal);
   } catch (err) {
     if (ctx.signal.aborted && !isPermanent(err)) throw err; // stopped or timed out: nothing to record yet

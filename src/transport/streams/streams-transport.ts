@@ -21,7 +21,7 @@ import { partitionedStreamOps } from './partitioned-ops.js';
 import type { ConsumeOptions, Consumer, DeliveryHandler, Transport } from '../transport.js';
 import { systemClock } from '../../clock.js';
 import { createStreamsJanitor } from './janitor.js';
-import { addEntry, detectFeatures, ensureGroup } from './stream-commands.js';
+import { addEntry, detectFeatures, ensureGroup, errorMessage } from './stream-commands.js';
 import { throttledWarn } from './throttled-warn.js';
 import { startStreamsConsumer, type StreamsConsumer } from './streams-consumer.js';
 import { redisStreamOps } from './stream-ops.js';
@@ -118,7 +118,12 @@ export function createStreamsTransport(options: StreamsTransportOptions): Transp
       const readers: RedisConn[] = [];
       const parts: StreamsConsumer[] = [];
       try {
-        await groupReady();
+        // A Redis that refuses writes now (OOM under maxmemory, a replica not yet promoted) must
+        // not stop a subscriber from starting: each part's reader meets NOGROUP and recreates the
+        // group, retrying with backoff, once Redis takes writes again.
+        await groupReady().catch((err: unknown) =>
+          logger.warn({ err: errorMessage(err) }, 'could not create the consumer group yet; the readers retry'),
+        );
         const features = await detectFeatures(client);
         const { leaseMs } = options;
         const start = async (k: Keys, concurrency: number, urgent: boolean): Promise<StreamsConsumer> => {

@@ -12,7 +12,7 @@ import { Notice } from './Notice';
 export const POLL_INTERVAL_MS = 2000;
 export const POLL_MAX_MS = 5 * 60 * 1000;
 
-const PENDING: ReadonlySet<StatusName> = new Set(['queued', 'processing', 'stale']);
+const PENDING: ReadonlySet<StatusName> = new Set(['queued', 'processing', 'batched', 'stale']);
 
 export interface Trigger {
   /** Increments on every save/request that should produce a new summary. */

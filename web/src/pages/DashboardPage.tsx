@@ -77,7 +77,8 @@ export function DashboardPage() {
   // The fleet's growth over the last minute, as every process reported it.
   const rates = overview.perMinute;
   const rate = (v: bigint | undefined) => String(v ?? 0n);
-  const statuses = ['queued', 'processing', 'done', 'failed', 'stale'];
+  const llm = overview.llmMonth;
+  const statuses = ['queued', 'processing', 'batched', 'done', 'failed', 'stale'];
   const counts = new Map<string, number>();
   for (const s of overview.summaries) counts.set(`${s.kind}/${s.status}`, Number(s.count));
   const extraStatuses = [...new Set(overview.summaries.map((s) => s.status))].filter((s) => !statuses.includes(s));
@@ -99,6 +100,18 @@ export function DashboardPage() {
         <Stat label={t.failedPerMin} value={rate(rates?.failed)} testId="stat-failed-rate" warn={(rates?.failed ?? 0n) > 0n} />
         <Stat label={t.rejectedPerMin} value={rate(rates?.rejected)} testId="stat-rejected-rate" warn={(rates?.rejected ?? 0n) > 0n} />
         <Stat label={t.shedPerMin} value={rate(rates?.shed)} testId="stat-shed-rate" warn={(rates?.shed ?? 0n) > 0n} />
+        {llm && (
+          <>
+            <Stat label={t.llmTokensMonth(llm.month)} value={formatTokens(llm.inputTokens + llm.outputTokens)} testId="stat-llm-tokens" />
+            <Stat
+              label={t.llmCostMonth}
+              value={llm.models.some((m) => m.priced) ? llm.cost.toFixed(2) + (llm.unpricedModels.length > 0 ? ` (${t.llmCostUnpriced(llm.unpricedModels.join(', '))})` : '') : '—'}
+              testId="stat-llm-cost"
+              warn={llm.unpricedModels.length > 0}
+            />
+            <Stat label={t.llmBatchShare} value={`${Math.round(llm.batchShare * 100)} %`} testId="stat-llm-batch-share" />
+          </>
+        )}
         {streams && (
           <>
             <Stat label={t.streamLength} value={Number(overview.streamLength)} testId="stat-stream-length" />
@@ -267,6 +280,15 @@ export function DashboardPage() {
       </div>
     </div>
   );
+}
+
+/** 1234567 → "1.23 M": the month's tokens at a glance. */
+function formatTokens(n: bigint): string {
+  const v = Number(n);
+  if (v >= 1e9) return `${(v / 1e9).toFixed(2)} G`;
+  if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
+  if (v >= 1e4) return `${(v / 1e3).toFixed(1)} k`;
+  return String(v);
 }
 
 function Stat({ label, value, testId, warn }: { label: string; value: string | number; testId: string; warn?: boolean }) {

@@ -12,7 +12,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Notice } from '../components/Notice';
 import { SummaryPanel } from '../components/SummaryPanel';
 
-const PENDING = new Set<StatusName>(['queued', 'processing', 'stale']);
+const PENDING = new Set<StatusName>(['queued', 'processing', 'batched', 'stale']);
 
 export function MonthPage({ month }: { month?: string }) {
   const { t } = useI18n();

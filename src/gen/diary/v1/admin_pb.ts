@@ -14,7 +14,222 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file diary/v1/admin.proto.
  */
 export const file_diary_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiUAoPTGlzdEpvYnNSZXF1ZXN0Eg8KB291dGNvbWUYASABKAkSDAoEa2luZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEg0KBWxpbWl0GAQgASgFIs8BCgpKb2JTdW1tYXJ5EgwKBGtpbmQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgVlbWFpbBgDIAEoCRIOCgZwZXJpb2QYBCABKAkSDwoHb3V0Y29tZRgFIAEoCRITCgtlcnJvcl9jbGFzcxgGIAEoCRINCgVlcnJvchgHIAEoCRIPCgd0cmlnZ2VyGAggASgJEhAKCGF0dGVtcHRzGAkgASgFEisKB2xhc3RfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjYKEExpc3RKb2JzUmVzcG9uc2USIgoEam9icxgBIAMoCzIULmRpYXJ5LnYxLkpvYlN1bW1hcnkiPgoNR2V0Sm9iUmVxdWVzdBIMCgRraW5kGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcGVyaW9kGAMgASgJIhQKEkdldE92ZXJ2aWV3UmVxdWVzdCK0BAoIT3ZlcnZpZXcSEQoJdHJhbnNwb3J0GAEgASgJEhMKC3N1YnNjcmliZXJzGAIgASgFEhUKDXN0cmVhbV9sZW5ndGgYAyABKAMSDwoHcGVuZGluZxgEIAEoAxIZChFvbGRlc3RfcGVuZGluZ19tcxgFIAEoAxIUCgxkZWFkX2xldHRlcnMYBiABKAMSLwoPcGVuZGluZ19lbnRyaWVzGAcgAygLMhYuZGlhcnkudjEuUGVuZGluZ0VudHJ5EiYKBXRpY2tzGAggAygLMhcuZGlhcnkudjEuU2NoZWR1bGVyVGljaxIoCglzdW1tYXJpZXMYCSADKAsyFS5kaWFyeS52MS5TdGF0dXNDb3VudBIXCg9wcm9jZXNzZWRfdG90YWwYCiABKAMSFAoMZmFpbGVkX3RvdGFsGAsgASgDEhYKDnJlamVjdGVkX3RvdGFsGAwgASgDEhEKCWluX2ZsaWdodBgNIAEoAxItCgp0aHJvdWdocHV0GA4gAygLMhkuZGlhcnkudjEuVGhyb3VnaHB1dFBvaW50EjQKEHRocm91Z2hwdXRfdW50aWwYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnNoZWRfdG90YWwYECABKAMSKwoKcGVyX21pbnV0ZRgRIAEoCzIXLmRpYXJ5LnYxLkZsZWV0Q291bnRlcnMSJAoFZmxlZXQYEiADKAsyFS5kaWFyeS52MS5GbGVldE1lbWJlciJSCg1GbGVldENvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIOCgZmYWlsZWQYAiABKAMSEAoIcmVqZWN0ZWQYAyABKAMSDAoEc2hlZBgEIAEoAyKGAgoLRmxlZXRNZW1iZXISEAoIaW5zdGFuY2UYASABKAkSDAoEcm9sZRgCIAEoCRIMCgRob3N0GAMgASgJEgsKA3BpZBgEIAEoBRIPCgd2ZXJzaW9uGAUgASgJEhMKC2NvbmN1cnJlbmN5GAYgASgFEhEKCWluX2ZsaWdodBgHIAEoAxInCgZ0b3RhbHMYCCABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEisKCnBlcl9taW51dGUYCSABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEi0KCWxhc3Rfc2VlbhgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoMUGVuZGluZ0VudHJ5EhAKCGNvbnN1bWVyGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSDwoHaWRsZV9tcxgDIAEoAyJ+Cg1TY2hlZHVsZXJUaWNrEgsKA2pvYhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmb3VuZBgDIAEoBRIRCglwdWJsaXNoZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFIjoKC1N0YXR1c0NvdW50EgwKBGtpbmQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWNvdW50GAMgASgDIlsKD1Rocm91Z2hwdXRQb2ludBIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGRvbmUYAiABKAMSDgoGZmFpbGVkGAMgASgDIicKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSDQoFbGltaXQYASABKAUiQAoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USJQoHZW50cmllcxgBIAMoCzIULmRpYXJ5LnYxLkRlYWRMZXR0ZXIieAoKRGVhZExldHRlchIKCgJpZBgBIAEoCRIMCgRkYXRhGAIgASgJEg0KBWVycm9yGAMgASgJEhIKCmRlbGl2ZXJpZXMYBCABKAUSLQoJZmFpbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0ChhSZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QSCwoDaWRzGAEgAygJEgsKA2FsbBgCIAEoCCItChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgFMoEDCgxBZG1pblNlcnZpY2USPwoLR2V0T3ZlcnZpZXcSHC5kaWFyeS52MS5HZXRPdmVydmlld1JlcXVlc3QaEi5kaWFyeS52MS5PdmVydmlldxJWCg9MaXN0RGVhZExldHRlcnMSIC5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiEuZGlhcnkudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USXAoRUmVwbGF5RGVhZExldHRlcnMSIi5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaIy5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEkEKCExpc3RKb2JzEhkuZGlhcnkudjEuTGlzdEpvYnNSZXF1ZXN0GhouZGlhcnkudjEuTGlzdEpvYnNSZXNwb25zZRI3CgZHZXRKb2ISFy5kaWFyeS52MS5HZXRKb2JSZXF1ZXN0GhQuZGlhcnkudjEuSm9iSGlzdG9yeWIGcHJvdG8z", [file_diary_v1_summaries, file_google_protobuf_timestamp]);
+  fileDesc("ChRkaWFyeS92MS9hZG1pbi5wcm90bxIIZGlhcnkudjEiUQoVTGlzdFRva2VuVXNhZ2VSZXF1ZXN0EgwKBGZyb20YASABKAkSCgoCdG8YAiABKAkSDwoHdXNlcl9pZBgDIAEoCRINCgVsaW1pdBgEIAEoBSKTAQoKVG9rZW5Vc2FnZRILCgNkYXkYASABKAkSDwoHdXNlcl9pZBgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVtb2RlbBgEIAEoCRINCgViYXRjaBgFIAEoCBIUCgxpbnB1dF90b2tlbnMYBiABKAMSFQoNb3V0cHV0X3Rva2VucxgHIAEoAxINCgVjYWxscxgIIAEoAyI9ChZMaXN0VG9rZW5Vc2FnZVJlc3BvbnNlEiMKBXVzYWdlGAEgAygLMhQuZGlhcnkudjEuVG9rZW5Vc2FnZSK7AQoHTGxtQ29zdBINCgVtb250aBgBIAEoCRIUCgxpbnB1dF90b2tlbnMYAiABKAMSFQoNb3V0cHV0X3Rva2VucxgDIAEoAxIMCgRjb3N0GAQgASgBEhEKCWxpdmVfY29zdBgFIAEoARIXCg91bnByaWNlZF9tb2RlbHMYBiADKAkSEwoLYmF0Y2hfc2hhcmUYByABKAESJQoGbW9kZWxzGAggAygLMhUuZGlhcnkudjEuTW9kZWxUb2tlbnMifQoLTW9kZWxUb2tlbnMSDQoFbW9kZWwYASABKAkSFAoMaW5wdXRfdG9rZW5zGAIgASgDEhUKDW91dHB1dF90b2tlbnMYAyABKAMSFAoMYmF0Y2hfdG9rZW5zGAQgASgDEgwKBGNvc3QYBSABKAESDgoGcHJpY2VkGAYgASgIIlAKD0xpc3RKb2JzUmVxdWVzdBIPCgdvdXRjb21lGAEgASgJEgwKBGtpbmQYAiABKAkSDwoHdXNlcl9pZBgDIAEoCRINCgVsaW1pdBgEIAEoBSLPAQoKSm9iU3VtbWFyeRIMCgRraW5kGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDQoFZW1haWwYAyABKAkSDgoGcGVyaW9kGAQgASgJEg8KB291dGNvbWUYBSABKAkSEwoLZXJyb3JfY2xhc3MYBiABKAkSDQoFZXJyb3IYByABKAkSDwoHdHJpZ2dlchgIIAEoCRIQCghhdHRlbXB0cxgJIAEoBRIrCgdsYXN0X2F0GAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI2ChBMaXN0Sm9ic1Jlc3BvbnNlEiIKBGpvYnMYASADKAsyFC5kaWFyeS52MS5Kb2JTdW1tYXJ5Ij4KDUdldEpvYlJlcXVlc3QSDAoEa2luZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnBlcmlvZBgDIAEoCSIUChJHZXRPdmVydmlld1JlcXVlc3Qi2gQKCE92ZXJ2aWV3EhEKCXRyYW5zcG9ydBgBIAEoCRITCgtzdWJzY3JpYmVycxgCIAEoBRIVCg1zdHJlYW1fbGVuZ3RoGAMgASgDEg8KB3BlbmRpbmcYBCABKAMSGQoRb2xkZXN0X3BlbmRpbmdfbXMYBSABKAMSFAoMZGVhZF9sZXR0ZXJzGAYgASgDEi8KD3BlbmRpbmdfZW50cmllcxgHIAMoCzIWLmRpYXJ5LnYxLlBlbmRpbmdFbnRyeRImCgV0aWNrcxgIIAMoCzIXLmRpYXJ5LnYxLlNjaGVkdWxlclRpY2sSKAoJc3VtbWFyaWVzGAkgAygLMhUuZGlhcnkudjEuU3RhdHVzQ291bnQSFwoPcHJvY2Vzc2VkX3RvdGFsGAogASgDEhQKDGZhaWxlZF90b3RhbBgLIAEoAxIWCg5yZWplY3RlZF90b3RhbBgMIAEoAxIRCglpbl9mbGlnaHQYDSABKAMSLQoKdGhyb3VnaHB1dBgOIAMoCzIZLmRpYXJ5LnYxLlRocm91Z2hwdXRQb2ludBI0ChB0aHJvdWdocHV0X3VudGlsGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzaGVkX3RvdGFsGBAgASgDEisKCnBlcl9taW51dGUYESABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEiQKBWZsZWV0GBIgAygLMhUuZGlhcnkudjEuRmxlZXRNZW1iZXISJAoJbGxtX21vbnRoGBMgASgLMhEuZGlhcnkudjEuTGxtQ29zdCJSCg1GbGVldENvdW50ZXJzEhEKCXByb2Nlc3NlZBgBIAEoAxIOCgZmYWlsZWQYAiABKAMSEAoIcmVqZWN0ZWQYAyABKAMSDAoEc2hlZBgEIAEoAyKGAgoLRmxlZXRNZW1iZXISEAoIaW5zdGFuY2UYASABKAkSDAoEcm9sZRgCIAEoCRIMCgRob3N0GAMgASgJEgsKA3BpZBgEIAEoBRIPCgd2ZXJzaW9uGAUgASgJEhMKC2NvbmN1cnJlbmN5GAYgASgFEhEKCWluX2ZsaWdodBgHIAEoAxInCgZ0b3RhbHMYCCABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEisKCnBlcl9taW51dGUYCSABKAsyFy5kaWFyeS52MS5GbGVldENvdW50ZXJzEi0KCWxhc3Rfc2VlbhgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQgoMUGVuZGluZ0VudHJ5EhAKCGNvbnN1bWVyGAEgASgJEg8KB3BlbmRpbmcYAiABKAMSDwoHaWRsZV9tcxgDIAEoAyJ+Cg1TY2hlZHVsZXJUaWNrEgsKA2pvYhgBIAEoCRIuCgpzdGFydGVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVmb3VuZBgDIAEoBRIRCglwdWJsaXNoZWQYBCABKAUSDgoGZmFpbGVkGAUgASgFIjoKC1N0YXR1c0NvdW50EgwKBGtpbmQYASABKAkSDgoGc3RhdHVzGAIgASgJEg0KBWNvdW50GAMgASgDIlsKD1Rocm91Z2hwdXRQb2ludBIqCgZtaW51dGUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGRvbmUYAiABKAMSDgoGZmFpbGVkGAMgASgDIicKFkxpc3REZWFkTGV0dGVyc1JlcXVlc3QSDQoFbGltaXQYASABKAUiQAoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USJQoHZW50cmllcxgBIAMoCzIULmRpYXJ5LnYxLkRlYWRMZXR0ZXIieAoKRGVhZExldHRlchIKCgJpZBgBIAEoCRIMCgRkYXRhGAIgASgJEg0KBWVycm9yGAMgASgJEhIKCmRlbGl2ZXJpZXMYBCABKAUSLQoJZmFpbGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0ChhSZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QSCwoDaWRzGAEgAygJEgsKA2FsbBgCIAEoCCItChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEhAKCHJlcGxheWVkGAEgASgFMtYDCgxBZG1pblNlcnZpY2USPwoLR2V0T3ZlcnZpZXcSHC5kaWFyeS52MS5HZXRPdmVydmlld1JlcXVlc3QaEi5kaWFyeS52MS5PdmVydmlldxJWCg9MaXN0RGVhZExldHRlcnMSIC5kaWFyeS52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiEuZGlhcnkudjEuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USXAoRUmVwbGF5RGVhZExldHRlcnMSIi5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaIy5kaWFyeS52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEkEKCExpc3RKb2JzEhkuZGlhcnkudjEuTGlzdEpvYnNSZXF1ZXN0GhouZGlhcnkudjEuTGlzdEpvYnNSZXNwb25zZRI3CgZHZXRKb2ISFy5kaWFyeS52MS5HZXRKb2JSZXF1ZXN0GhQuZGlhcnkudjEuSm9iSGlzdG9yeRJTCg5MaXN0VG9rZW5Vc2FnZRIfLmRpYXJ5LnYxLkxpc3RUb2tlblVzYWdlUmVxdWVzdBogLmRpYXJ5LnYxLkxpc3RUb2tlblVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_diary_v1_summaries, file_google_protobuf_timestamp]);
+
+/**
+ * @generated from message diary.v1.ListTokenUsageRequest
+ */
+export type ListTokenUsageRequest = Message<"diary.v1.ListTokenUsageRequest"> & {
+  /**
+   * YYYY-MM-DD, UTC days: from inclusive, to exclusive; empty: the current month.
+   *
+   * @generated from field: string from = 1;
+   */
+  from: string;
+
+  /**
+   * @generated from field: string to = 2;
+   */
+  to: string;
+
+  /**
+   * Empty: every user.
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * Default 1000, at most 10 000.
+   *
+   * @generated from field: int32 limit = 4;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message diary.v1.ListTokenUsageRequest.
+ * Use `create(ListTokenUsageRequestSchema)` to create a new message.
+ */
+export const ListTokenUsageRequestSchema: GenMessage<ListTokenUsageRequest> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 0);
+
+/**
+ * @generated from message diary.v1.TokenUsage
+ */
+export type TokenUsage = Message<"diary.v1.TokenUsage"> & {
+  /**
+   * @generated from field: string day = 1;
+   */
+  day: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string email = 3;
+   */
+  email: string;
+
+  /**
+   * @generated from field: string model = 4;
+   */
+  model: string;
+
+  /**
+   * Answered through a provider batch (LLM_BATCH), at batch price.
+   *
+   * @generated from field: bool batch = 5;
+   */
+  batch: boolean;
+
+  /**
+   * @generated from field: int64 input_tokens = 6;
+   */
+  inputTokens: bigint;
+
+  /**
+   * @generated from field: int64 output_tokens = 7;
+   */
+  outputTokens: bigint;
+
+  /**
+   * @generated from field: int64 calls = 8;
+   */
+  calls: bigint;
+};
+
+/**
+ * Describes the message diary.v1.TokenUsage.
+ * Use `create(TokenUsageSchema)` to create a new message.
+ */
+export const TokenUsageSchema: GenMessage<TokenUsage> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 1);
+
+/**
+ * @generated from message diary.v1.ListTokenUsageResponse
+ */
+export type ListTokenUsageResponse = Message<"diary.v1.ListTokenUsageResponse"> & {
+  /**
+   * @generated from field: repeated diary.v1.TokenUsage usage = 1;
+   */
+  usage: TokenUsage[];
+};
+
+/**
+ * Describes the message diary.v1.ListTokenUsageResponse.
+ * Use `create(ListTokenUsageResponseSchema)` to create a new message.
+ */
+export const ListTokenUsageResponseSchema: GenMessage<ListTokenUsageResponse> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 2);
+
+/**
+ * The month's LLM tokens (UTC days) and what they cost at LLM_PRICES.
+ *
+ * @generated from message diary.v1.LlmCost
+ */
+export type LlmCost = Message<"diary.v1.LlmCost"> & {
+  /**
+   * YYYY-MM
+   *
+   * @generated from field: string month = 1;
+   */
+  month: string;
+
+  /**
+   * @generated from field: int64 input_tokens = 2;
+   */
+  inputTokens: bigint;
+
+  /**
+   * @generated from field: int64 output_tokens = 3;
+   */
+  outputTokens: bigint;
+
+  /**
+   * At LLM_PRICES, tokens answered through a batch at half price; priced models only.
+   *
+   * @generated from field: double cost = 4;
+   */
+  cost: number;
+
+  /**
+   * What the same tokens would have cost live.
+   *
+   * @generated from field: double live_cost = 5;
+   */
+  liveCost: number;
+
+  /**
+   * Models with tokens but no price in LLM_PRICES (their tokens are not in cost).
+   *
+   * @generated from field: repeated string unpriced_models = 6;
+   */
+  unpricedModels: string[];
+
+  /**
+   * Share of the tokens answered through a provider batch, 0..1.
+   *
+   * @generated from field: double batch_share = 7;
+   */
+  batchShare: number;
+
+  /**
+   * @generated from field: repeated diary.v1.ModelTokens models = 8;
+   */
+  models: ModelTokens[];
+};
+
+/**
+ * Describes the message diary.v1.LlmCost.
+ * Use `create(LlmCostSchema)` to create a new message.
+ */
+export const LlmCostSchema: GenMessage<LlmCost> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 3);
+
+/**
+ * @generated from message diary.v1.ModelTokens
+ */
+export type ModelTokens = Message<"diary.v1.ModelTokens"> & {
+  /**
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * @generated from field: int64 input_tokens = 2;
+   */
+  inputTokens: bigint;
+
+  /**
+   * @generated from field: int64 output_tokens = 3;
+   */
+  outputTokens: bigint;
+
+  /**
+   * @generated from field: int64 batch_tokens = 4;
+   */
+  batchTokens: bigint;
+
+  /**
+   * @generated from field: double cost = 5;
+   */
+  cost: number;
+
+  /**
+   * @generated from field: bool priced = 6;
+   */
+  priced: boolean;
+};
+
+/**
+ * Describes the message diary.v1.ModelTokens.
+ * Use `create(ModelTokensSchema)` to create a new message.
+ */
+export const ModelTokensSchema: GenMessage<ModelTokens> = /*@__PURE__*/
+  messageDesc(file_diary_v1_admin, 4);
 
 /**
  * @generated from message diary.v1.ListJobsRequest
@@ -54,7 +269,7 @@ export type ListJobsRequest = Message<"diary.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 0);
+  messageDesc(file_diary_v1_admin, 5);
 
 /**
  * @generated from message diary.v1.JobSummary
@@ -118,7 +333,7 @@ export type JobSummary = Message<"diary.v1.JobSummary"> & {
  * Use `create(JobSummarySchema)` to create a new message.
  */
 export const JobSummarySchema: GenMessage<JobSummary> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 1);
+  messageDesc(file_diary_v1_admin, 6);
 
 /**
  * @generated from message diary.v1.ListJobsResponse
@@ -135,7 +350,7 @@ export type ListJobsResponse = Message<"diary.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 2);
+  messageDesc(file_diary_v1_admin, 7);
 
 /**
  * @generated from message diary.v1.GetJobRequest
@@ -162,7 +377,7 @@ export type GetJobRequest = Message<"diary.v1.GetJobRequest"> & {
  * Use `create(GetJobRequestSchema)` to create a new message.
  */
 export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 3);
+  messageDesc(file_diary_v1_admin, 8);
 
 /**
  * @generated from message diary.v1.GetOverviewRequest
@@ -175,7 +390,7 @@ export type GetOverviewRequest = Message<"diary.v1.GetOverviewRequest"> & {
  * Use `create(GetOverviewRequestSchema)` to create a new message.
  */
 export const GetOverviewRequestSchema: GenMessage<GetOverviewRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 4);
+  messageDesc(file_diary_v1_admin, 9);
 
 /**
  * @generated from message diary.v1.Overview
@@ -282,6 +497,13 @@ export type Overview = Message<"diary.v1.Overview"> & {
    * @generated from field: repeated diary.v1.FleetMember fleet = 18;
    */
   fleet: FleetMember[];
+
+  /**
+   * The month's LLM tokens and their cost (issue 17 §4).
+   *
+   * @generated from field: diary.v1.LlmCost llm_month = 19;
+   */
+  llmMonth?: LlmCost | undefined;
 };
 
 /**
@@ -289,7 +511,7 @@ export type Overview = Message<"diary.v1.Overview"> & {
  * Use `create(OverviewSchema)` to create a new message.
  */
 export const OverviewSchema: GenMessage<Overview> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 5);
+  messageDesc(file_diary_v1_admin, 10);
 
 /**
  * @generated from message diary.v1.FleetCounters
@@ -321,7 +543,7 @@ export type FleetCounters = Message<"diary.v1.FleetCounters"> & {
  * Use `create(FleetCountersSchema)` to create a new message.
  */
 export const FleetCountersSchema: GenMessage<FleetCounters> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 6);
+  messageDesc(file_diary_v1_admin, 11);
 
 /**
  * @generated from message diary.v1.FleetMember
@@ -385,7 +607,7 @@ export type FleetMember = Message<"diary.v1.FleetMember"> & {
  * Use `create(FleetMemberSchema)` to create a new message.
  */
 export const FleetMemberSchema: GenMessage<FleetMember> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 7);
+  messageDesc(file_diary_v1_admin, 12);
 
 /**
  * @generated from message diary.v1.PendingEntry
@@ -412,7 +634,7 @@ export type PendingEntry = Message<"diary.v1.PendingEntry"> & {
  * Use `create(PendingEntrySchema)` to create a new message.
  */
 export const PendingEntrySchema: GenMessage<PendingEntry> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 8);
+  messageDesc(file_diary_v1_admin, 13);
 
 /**
  * @generated from message diary.v1.SchedulerTick
@@ -449,7 +671,7 @@ export type SchedulerTick = Message<"diary.v1.SchedulerTick"> & {
  * Use `create(SchedulerTickSchema)` to create a new message.
  */
 export const SchedulerTickSchema: GenMessage<SchedulerTick> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 9);
+  messageDesc(file_diary_v1_admin, 14);
 
 /**
  * @generated from message diary.v1.StatusCount
@@ -478,7 +700,7 @@ export type StatusCount = Message<"diary.v1.StatusCount"> & {
  * Use `create(StatusCountSchema)` to create a new message.
  */
 export const StatusCountSchema: GenMessage<StatusCount> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 10);
+  messageDesc(file_diary_v1_admin, 15);
 
 /**
  * Jobs done per minute, from the summary tables (so it covers every subscriber).
@@ -507,7 +729,7 @@ export type ThroughputPoint = Message<"diary.v1.ThroughputPoint"> & {
  * Use `create(ThroughputPointSchema)` to create a new message.
  */
 export const ThroughputPointSchema: GenMessage<ThroughputPoint> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 11);
+  messageDesc(file_diary_v1_admin, 16);
 
 /**
  * @generated from message diary.v1.ListDeadLettersRequest
@@ -524,7 +746,7 @@ export type ListDeadLettersRequest = Message<"diary.v1.ListDeadLettersRequest"> 
  * Use `create(ListDeadLettersRequestSchema)` to create a new message.
  */
 export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 12);
+  messageDesc(file_diary_v1_admin, 17);
 
 /**
  * @generated from message diary.v1.ListDeadLettersResponse
@@ -541,7 +763,7 @@ export type ListDeadLettersResponse = Message<"diary.v1.ListDeadLettersResponse"
  * Use `create(ListDeadLettersResponseSchema)` to create a new message.
  */
 export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 13);
+  messageDesc(file_diary_v1_admin, 18);
 
 /**
  * @generated from message diary.v1.DeadLetter
@@ -578,7 +800,7 @@ export type DeadLetter = Message<"diary.v1.DeadLetter"> & {
  * Use `create(DeadLetterSchema)` to create a new message.
  */
 export const DeadLetterSchema: GenMessage<DeadLetter> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 14);
+  messageDesc(file_diary_v1_admin, 19);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersRequest
@@ -600,7 +822,7 @@ export type ReplayDeadLettersRequest = Message<"diary.v1.ReplayDeadLettersReques
  * Use `create(ReplayDeadLettersRequestSchema)` to create a new message.
  */
 export const ReplayDeadLettersRequestSchema: GenMessage<ReplayDeadLettersRequest> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 15);
+  messageDesc(file_diary_v1_admin, 20);
 
 /**
  * @generated from message diary.v1.ReplayDeadLettersResponse
@@ -617,7 +839,7 @@ export type ReplayDeadLettersResponse = Message<"diary.v1.ReplayDeadLettersRespo
  * Use `create(ReplayDeadLettersResponseSchema)` to create a new message.
  */
 export const ReplayDeadLettersResponseSchema: GenMessage<ReplayDeadLettersResponse> = /*@__PURE__*/
-  messageDesc(file_diary_v1_admin, 16);
+  messageDesc(file_diary_v1_admin, 21);
 
 /**
  * The operations dashboard (admin role only).
@@ -668,6 +890,16 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetJobRequestSchema;
     output: typeof JobHistorySchema;
+  },
+  /**
+   * LLM tokens per day, user and model (and whether at batch price), newest day first.
+   *
+   * @generated from rpc diary.v1.AdminService.ListTokenUsage
+   */
+  listTokenUsage: {
+    methodKind: "unary";
+    input: typeof ListTokenUsageRequestSchema;
+    output: typeof ListTokenUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_diary_v1_admin, 0);

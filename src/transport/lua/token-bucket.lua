@@ -1,6 +1,8 @@
--- Fleet-wide LLM token budget (LLM_MAX_TPM) and provider pauses, one atomic step per call.
--- KEYS[1] the token bucket (hash: tokens, ts); KEYS[2] the pause of one endpoint+key (string: the
--- instant in ms until which calls wait). Both keys share one hash tag, so one slot.
+-- The one token bucket of the fleet, with the provider's pauses: LLM_MAX_TPM (a call reserves its
+-- estimate, then corrects it by the usage reported), LLM_MAX_RPM and the API's request limits (each
+-- request reserves 1, with no pause key). One atomic step per call.
+-- KEYS[1] the bucket (hash: tokens, ts); KEYS[2], optional, the pause of one endpoint+key (string:
+-- the instant in ms until which calls wait), in the bucket's slot (one hash tag).
 -- ARGV[1] op: 'reserve' | 'correct' | 'pause'
 -- ARGV[2] amount: tokens to reserve; tokens used beyond the reservation (negative: given back);
 --         or the pause in ms
@@ -28,7 +30,7 @@ if op == 'pause' then
   return 0
 end
 
-if op == 'reserve' then
+if op == 'reserve' and KEYS[2] ~= nil then
   local paused = tonumber(redis.call('GET', KEYS[2]))
   if paused ~= nil and paused > now then
     return math.ceil(paused - now)
