@@ -6,6 +6,7 @@
 //   npm run bench -- --quick               # smoke run with small sizes
 //   npm run bench -- --only quality --runs 1 --no-write   # summary quality (issue 20), seconds
 //   npm run bench -- --filter streams.drain --runs 1     # figures whose id contains the text
+//   npm run bench -- --only cluster --runs 3             # one Redis vs a 3-master cluster (8, 64 partitions)
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import tsx bench/run.ts --only transport --filter ours.streams.drain --runs 1 --no-write
 //
 // Needs redis-server and redis-benchmark on the PATH, PostgreSQL as for the tests
@@ -26,12 +27,13 @@ import { runQuality } from './scenarios/quality.js';
 import { runScale } from './scenarios/scale.js';
 import { runBudget } from './scenarios/budget.js';
 import { runBatch } from './scenarios/batch.js';
+import { runCluster } from './scenarios/cluster.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget,batch' },
+    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget,batch,cluster' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -131,6 +133,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   scale: (c, n) => runScale(c, n),
   budget: (c, n) => runBudget(c, n),
   batch: (c, n) => runBatch(c, n),
+  cluster: (c, n) => runCluster(c, n),
 };
 for (const g of groups) {
   const fn = GROUPS[g];

@@ -28,7 +28,7 @@ function cli(args: string[], extra: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const COMMANDS = ['migrate', 'scheduler', 'subscriber', 'server', 'all', 'publish', 'enqueue', 'status', 'dlq'];
+const COMMANDS = ['migrate', 'scheduler', 'subscriber', 'server', 'all', 'publish', 'enqueue', 'status', 'dlq', 'migrate-queue'];
 
 describe(`CLI (${how}): a bad setting`, () => {
   it('migrate with SCHEDULER_INTERVAL=5x: exit 2, exactly one line on stderr naming it, nothing on stdout', () => {

@@ -8,6 +8,7 @@ import { dailyMessage, isCalendarDate, monthlyMessage, parseMessage, toWire, UUI
 import { openMessaging, openRuntime } from '../runtime.js';
 import { runAll } from './all.js';
 import { runDlq } from './dlq.js';
+import { runMigrateQueue } from './migrate-queue.js';
 import { onShutdown, SHUTDOWN_GRACE_MS } from './lifecycle.js';
 import { startOpsServer } from '../server/ops-routes.js';
 import { buildScheduler } from './scheduler.js';
@@ -184,5 +185,12 @@ export const COMMANDS: readonly Command[] = [
     summary: 'streams: list, replay or purge dead-lettered jobs',
     options: { all: { type: 'boolean' }, limit: { type: 'string' } },
     run: (ctx) => runDlq(ctx),
+  },
+  {
+    name: 'migrate-queue',
+    usage: 'migrate-queue --from <redis-url> [--from-partitions N] [--force]',
+    summary: 'streams: move the jobs waiting in one Redis into the queue the settings name (a cluster)',
+    options: { from: { type: 'string' }, 'from-partitions': { type: 'string' }, force: { type: 'boolean' } },
+    run: (ctx) => runMigrateQueue(ctx),
   },
 ];

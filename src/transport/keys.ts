@@ -1,17 +1,21 @@
 // Every Redis key, channel and stream name of the system, derived from DIARY_CHANNEL in one place.
 //
 // Partitions (QUEUE_PARTITIONS, or any Redis Cluster): a job goes to partition
-// hash(user_id) mod QUEUE_PARTITIONS, and every key of a partition carries the hash tag `{pN}`
-// (its stream, its shard channel, the claims of its jobs), so the partition lives in one slot and
-// one script may touch any of its keys. Unpartitioned (one Redis, QUEUE_PARTITIONS=1) every name
+// hash(user_id) mod QUEUE_PARTITIONS, and every key of a partition carries its hash tag (`{pN}` or
+// `{pN.k}`, chosen by slot in slots.ts so partitions spread evenly over masters): its stream, its
+// shard channel, the claims of its jobs. So the partition lives in one slot and one script may touch
+// any of its keys. Unpartitioned (one Redis, QUEUE_PARTITIONS=1) every name
 // stays as the ADR and DESIGN.md have it.
 import { createHash } from 'node:crypto';
+import { partitionTags } from './slots.js';
 
 export const CONSUMER_GROUP = 'diary-subscribers';
 
 /** The names of one partition. */
 export interface PartitionKeys {
   readonly index: number;
+  /** Its hash tag without braces (`p3`, `p3.11`); '' when unpartitioned. */
+  readonly tag: string;
   /** Its stream (the job stream itself when unpartitioned). */
   readonly stream: string;
   /** Its shard channel (DIARY_CHANNEL when unpartitioned). */
@@ -103,8 +107,8 @@ export function keysFor(channel: string, options: KeysOptions = {}): Keys {
   const count = options.partitions ?? 1;
   const partitioned = count > 1 || options.cluster === true;
   const partitions: PartitionKeys[] = partitioned
-    ? Array.from({ length: count }, (_, index) => ({ index, stream: `${channel}:{p${index}}:stream`, channel: `${channel}:{p${index}}` }))
-    : [{ index: 0, stream: `${channel}:stream`, channel }];
+    ? partitionTags(count).map((tag, index) => ({ index, tag, stream: `${channel}:{${tag}}:stream`, channel: `${channel}:{${tag}}` }))
+    : [{ index: 0, tag: '', stream: `${channel}:stream`, channel }];
   const partitionOf = (userId: string) => partitions[userHash(userId) % partitions.length] as PartitionKeys;
   return {
     channel,
@@ -116,7 +120,7 @@ export function keysFor(channel: string, options: KeysOptions = {}): Keys {
       if (!partitioned) return `${channel}:claim:${jobKey}`;
       const user = userOfJobKey(jobKey);
       // A job's claim in its partition's slot; scheduler tick locks together in a slot of their own.
-      return user === undefined ? `${channel}:{tick}:claim:${jobKey}` : `${channel}:{p${partitionOf(user).index}}:claim:${jobKey}`;
+      return user === undefined ? `${channel}:{tick}:claim:${jobKey}` : `${channel}:{${partitionOf(user).tag}}:claim:${jobKey}`;
     },
     rateLimit: (name) => `${channel}:${name}`,
     userJobs: (userId) => `${channel}:user-jobs:${userId}`,

@@ -8,6 +8,7 @@ import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 import { createPostgresDatabase } from '../helpers/db.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { runCli, spawnCli, type CliProcess } from '../helpers/cli.js';
+import { keysFor } from '../../src/transport/keys.js';
 
 export type TransportKind = 'pubsub' | 'streams';
 
@@ -72,9 +73,14 @@ export interface World {
 /** Every long-running process of a test, so a failing test still leaves nothing running. */
 const spawned = new Set<CliProcess>();
 
-export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number; cluster?: boolean } = {}): Promise<World> {
+/**
+ * `cluster`: true starts a cluster of the world's own; a cluster given is shared (another world on
+ * it uses other key names: each world has its own channel) and left running by close().
+ */
+export async function createWorld(transport: TransportKind, opts: { llmLatencyMs?: number; cluster?: boolean | RedisCluster } = {}): Promise<World> {
   const onCluster = opts.cluster ?? E2E_CLUSTER;
-  const cluster = onCluster ? await startRedisCluster({ appendfsync: transport === 'streams' ? 'always' : 'everysec' }) : undefined;
+  const shared = typeof onCluster === 'object' ? onCluster : undefined;
+  const cluster = shared ?? (onCluster ? await startRedisCluster({ appendfsync: transport === 'streams' ? 'always' : 'everysec' }) : undefined);
   const redis = cluster
     ? clusterAsServer(cluster)
     : await startRedisServer({ appendonly: transport === 'streams', appendfsync: transport === 'streams' ? 'always' : undefined });
@@ -85,6 +91,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   pool.on('error', () => {});
   const channel = `diary_e2e_${randomBytes(4).toString('hex')}`;
+  const clusterKeys = keysFor(channel, { cluster: true, partitions: CLUSTER_PARTITIONS });
   let redisClient: RedisClientType | undefined;
   // Migrate once up front, as a deploy's migrate job would.
   const env = (extra: Record<string, string> = {}) => ({
@@ -158,7 +165,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
         }
         // Pub/Sub: the ADR's plain PUBLISH; streams: the partitions in turn.
         if (transport === 'pubsub') await clusterClient.publish(channel, raw);
-        else await clusterClient.xAdd(`${channel}:{p${raws++ % CLUSTER_PARTITIONS}}:stream`, '*', { data: raw });
+        else await clusterClient.xAdd(clusterKeys.partitions[raws++ % CLUSTER_PARTITIONS]?.stream ?? '', '*', { data: raw });
         return;
       }
       const c = await world.client();
@@ -185,7 +192,7 @@ export async function createWorld(transport: TransportKind, opts: { llmLatencyMs
       if (clusterClient?.isOpen) clusterClient.destroy();
       await pool.end();
       await llm.close();
-      await redis.destroy();
+      if (!shared) await redis.destroy();
       await db.drop();
     },
   };

@@ -22,12 +22,23 @@ export interface RedisCluster {
   cli(args: string[], port?: number): string;
   /** Ports of the nodes that are masters now. */
   masters(): number[];
-  /** SIGKILLs a node. */
-  kill(port: number): Promise<void>;
+  /** Stops a node with `signal` (SIGKILL by default; SIGTERM lets it shut down as an operator would). */
+  kill(port: number, signal?: NodeJS.Signals): Promise<void>;
+  /** The node's cluster id (CLUSTER MYID). */
+  nodeId(port: number): string;
+  /** The slot ranges a master serves now, from CLUSTER SLOTS as `port` sees it. */
+  slotRanges(port: number): Array<[number, number]>;
   /** Starts a killed node again (it rejoins from its nodes.conf). */
   restart(port: number): Promise<void>;
   /** Waits until every running node reports cluster_state:ok and every slot is served. */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Waits until every running replica's link to its master is up (it has synced). */
+  waitSynced(timeoutMs?: number): Promise<void>;
+  /**
+   * Moves `slots` slots from one master to another with `redis-cli --cluster reshard` (its keys
+   * migrate with them), without blocking the event loop (a fake LLM may live in this process).
+   */
+  reshard(fromPort: number, toPort: number, slots: number): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -86,14 +97,25 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         .filter((n) => /role:master/.test(redisCli(['INFO', 'replication'], n.port)))
         .map((n) => n.port);
     },
-    async kill(port) {
+    async kill(port, signal = 'SIGKILL') {
       const node = nodes.find((n) => n.port === port);
       const p = node?.proc;
       if (!node || !p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL');
+      p.kill(signal);
       await exited;
       node.proc = undefined;
+    },
+    nodeId: (port) => redisCli(['CLUSTER', 'MYID'], port).trim(),
+    slotRanges(port) {
+      // CLUSTER NODES, the node's own line ("myself"): id addr flags master ping pong epoch link slot…
+      const mine = redisCli(['CLUSTER', 'NODES'], port).split('\n').find((l) => l.split(' ')[2]?.includes('myself'));
+      return (mine ?? '').trim().split(' ').slice(8)
+        .filter((f) => /^\d+(-\d+)?$/.test(f))
+        .map((f) => {
+          const [a, b] = f.split('-').map(Number) as [number, number | undefined];
+          return [a, b ?? a] as [number, number];
+        });
     },
     async restart(port) {
       const node = nodes.find((n) => n.port === port);
@@ -108,6 +130,26 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         }),
         timeoutMs,
       );
+    },
+    async waitSynced(timeoutMs = 30_000) {
+      await waitFor(
+        'replicas in sync',
+        () => running().filter((n) => /role:slave/.test(redisCli(['INFO', 'replication'], n.port))).every((n) => /master_link_status:up/.test(redisCli(['INFO', 'replication'], n.port))),
+        timeoutMs,
+      );
+    },
+    async reshard(fromPort, toPort, slots) {
+      const args = [
+        '--cluster', 'reshard', `127.0.0.1:${fromPort}`,
+        '--cluster-from', cluster.nodeId(fromPort), '--cluster-to', cluster.nodeId(toPort),
+        '--cluster-slots', String(slots), '--cluster-yes',
+      ];
+      const p = spawn('redis-cli', args, { stdio: ['ignore', 'pipe', 'pipe'], env: realClockEnv() });
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+      p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+      const code = await new Promise<number | null>((r) => p.once('exit', r));
+      if (code !== 0) throw new Error(`redis-cli --cluster reshard failed (${code}): ${out.slice(-2000)}`);
     },
     async destroy() {
       for (const n of nodes) await cluster.kill(n.port);
@@ -124,11 +166,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await cluster.waitHealthy();
     // Replicas must have synced before a test kills a master.
-    await waitFor(
-      'replicas in sync',
-      () => running().filter((n) => /role:slave/.test(redisCli(['INFO', 'replication'], n.port))).every((n) => /master_link_status:up/.test(redisCli(['INFO', 'replication'], n.port))),
-      30_000,
-    );
+    await cluster.waitSynced();
   } catch (err) {
     await cluster.destroy();
     throw err;
