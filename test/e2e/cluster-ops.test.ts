@@ -184,13 +184,12 @@ describe('streams on a cluster: moving in from one Redis, and a rolling restart'
     const env = { SCHEDULER_INTERVAL: '1s' };
     const subs = [await startSubscriber(w, env), await startSubscriber(w, env)];
     const scheduler = w.spawn(['scheduler'], env);
-    // A backlog to start with, then new users with due days every quarter second, for as long as
-    // the restarts last (at most 20 s), each picked up by a later tick.
+    // A backlog to start with, then new users with due days every quarter second for 30 s (the
+    // issue's load), while the six nodes restart one by one; each is picked up by a later tick.
     const users: string[] = await seedUsers(w, 25, 4);
-    let loading = true;
     const started = Date.now();
     const load = (async () => {
-      while (loading && Date.now() - started < 20_000) {
+      while (Date.now() - started < 30_000) {
         users.push(...(await seedUsers(w, 1, 4)));
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -204,7 +203,6 @@ describe('streams on a cluster: moving in from one Redis, and a rolling restart'
       await cluster.waitSynced(30_000);
       restarted.push(node.port);
     }
-    loading = false;
     await load;
     const loadSeconds = (Date.now() - started) / 1000;
     const jobs = users.length * 4;
