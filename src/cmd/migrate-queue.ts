@@ -13,15 +13,15 @@ export async function runMigrateQueue(ctx: CommandContext): Promise<number> {
   if (!/^rediss?:\/\//.test(from)) throw new UsageError('--from must be the old Redis as a URL (redis://host:port or rediss://…)');
   const fromPartitions = Number(typeof values['from-partitions'] === 'string' ? values['from-partitions'] : 1);
   if (!Number.isInteger(fromPartitions) || fromPartitions < 1 || fromPartitions > 1024) throw new UsageError('--from-partitions must be an integer 1–1024');
-  if (config.transport !== 'streams') {
-    process.stdout.write('QUEUE_TRANSPORT=pubsub keeps no jobs in Redis: nothing to move. Jobs subscribers held when they stopped are republished by the scheduler once their window passes.\n');
-    return 0;
-  }
   if (config.redis.clusterNodes.length === 0 && config.redis.url === from && config.queuePartitions === fromPartitions) {
     throw new UsageError('the settings name the same Redis and QUEUE_PARTITIONS as --from: set REDIS_CLUSTER_NODES (or another QUEUE_PARTITIONS) for the destination');
   }
   const messaging = await openMessaging(config, logger);
   try {
+    if (!messaging.keepsJobs) {
+      process.stdout.write('QUEUE_TRANSPORT=pubsub keeps no jobs in Redis: nothing to move. Jobs subscribers held when they stopped are republished by the scheduler once their window passes.\n');
+      return 0;
+    }
     const result = await moveQueue({
       fromUrl: from,
       channel: config.channel,

@@ -26,6 +26,8 @@ export interface Messaging {
   readonly claims: ClaimStore;
   /** One scheduler tick at a time per job across replicas. */
   readonly tickLock: TickLock;
+  /** True: waiting jobs are kept in Redis (streams), so there is a queue to move; false: Pub/Sub keeps none. */
+  readonly keepsJobs: boolean;
   /** Where jobs travel (channel or stream), for log lines. */
   readonly where: string;
   /** A token bucket named `name` that waits for its turn (LLM_MAX_RPM), shared by every process. */

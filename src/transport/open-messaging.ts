@@ -58,6 +58,7 @@ export async function openMessaging(config: Readonly<Config>, logger: Logger): P
     inspector: streams ? streamsInspector(client, keys) : pubsubInspector(client, keys),
     claims,
     tickLock: createTickLock(claims),
+    keepsJobs: streams,
     where: (streams ? keys.partitions.map((p) => p.stream) : cluster ? keys.partitions.map((p) => p.channel) : [keys.channel]).join(','),
     limits: createLimits(scripts, keys),
     fleet: createFleet(scripts, keys, FLEET_TTL_MS),
