@@ -38,7 +38,6 @@ export interface JobRunnerOptions {
 
 /** A job whose user has every slot running waits about this long before it is offered again. */
 const DEFER_MS = 250;
-const STALE_CLAIM_POLL_MS = 500;
 
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
@@ -50,11 +49,6 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const deferral = (delivery: Delivery): Settlement => {
     deferred.add(delivery);
     return { kind: 'defer', delayMs: DEFER_MS + Math.floor(Math.random() * DEFER_MS) };
-  };
-  /** A dead run's claim is renewed no more and lapses within JOB_LEASE: asked again every second or so. */
-  const staleClaimWait = (delivery: Delivery): Settlement => {
-    deferred.add(delivery);
-    return { kind: 'defer', delayMs: STALE_CLAIM_POLL_MS + Math.floor(Math.random() * STALE_CLAIM_POLL_MS) };
   };
   const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
@@ -109,12 +103,9 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       claimConflicts.inc({ type: msg.type });
       if (attempt.heldBy === delivery.id) {
         // This delivery's previous run still holds the claim: its subscriber died mid-job, and
-        // the claim lapses within JOB_LEASE. Wait for it as this same delivery (streams keep the
-        // lease renewed meanwhile): handing it back spent one of MAX_DELIVERIES on a run that never
-        // started, so a job whose subscribers were killed a few times was dead-lettered (chaos
-        // seed 101, streams).
-        log('info', {}, 'job still claimed by this delivery’s previous run; waiting for the claim to lapse');
-        return staleClaimWait(delivery);
+        // the claim lapses within JOB_LEASE. Nobody is running the job: give it again later.
+        log('info', {}, 'job still claimed by this delivery’s previous run; handed back');
+        return { kind: 'abandon' };
       }
       log('debug', {}, 'job claimed by another subscriber');
       return { kind: 'duplicate' };

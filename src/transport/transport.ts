@@ -24,15 +24,15 @@ export type Settlement =
    */
   | { kind: 'duplicate' }
   /**
-   * Nobody may be running the job now: this run lost its claim and stopped without writing. The
+   * Nobody may be running the job now: this run lost its claim and stopped without writing, or
+   * the claim is still held by this very delivery's previous run (its subscriber died). The
    * delivery must be given again later — never acknowledged as done, never counted as a failure.
    */
   | { kind: 'abandon' }
   /**
    * Not run now: all of its user's USER_MAX_CONCURRENT_JOBS slots are taken (by this or another
-   * subscriber), or this very delivery's previous run (its subscriber died) still holds the job's
-   * claim until it lapses. Given again after `delayMs`, neither acknowledged nor counted as a
-   * failure or a delivery; streams keep its lease renewed meanwhile.
+   * subscriber). Given again after `delayMs`, neither acknowledged nor counted as a failure;
+   * streams keep its lease renewed meanwhile.
    */
   | { kind: 'defer'; delayMs: number };
 
