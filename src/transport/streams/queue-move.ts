@@ -15,7 +15,7 @@ import { createFleet } from '../fleet.js';
 import { keysFor, keysOfPartition, urgentLane, type Keys } from '../keys.js';
 import { closeRedis, connectRedis, type RedisConn } from '../redis-connection.js';
 import { scriptRunner } from '../scripts.js';
-import { asArray, asString, fieldMap, isNoGroupError } from './stream-commands.js';
+import { asArray, asString, emptyIfMissing, fieldMap } from './stream-commands.js';
 
 export interface QueueMoveOptions {
   /** The single Redis the jobs wait in now. */
@@ -51,18 +51,9 @@ export class SourceInUseError extends Error {
 
 const PAGE = 500;
 
-async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await run();
-  } catch (err) {
-    if (isNoGroupError(err) || /no such key/i.test(String(err))) return [];
-    throw err;
-  }
-}
-
 /** The group's last delivered id, or undefined when the stream or the group does not exist. */
 async function lastDelivered(client: RedisConn, keys: Keys): Promise<string | undefined> {
-  const groups = asArray(await orEmpty(() => client.sendCommand(['XINFO', 'GROUPS', keys.stream])));
+  const groups = asArray(await emptyIfMissing(() => client.sendCommand(['XINFO', 'GROUPS', keys.stream])));
   const group = groups.map(fieldMap).find((g) => asString(g.name) === keys.group);
   return group ? asString(group['last-delivered-id']) : undefined;
 }
@@ -72,7 +63,7 @@ async function pendingIds(client: RedisConn, keys: Keys, end: string): Promise<s
   const ids: string[] = [];
   let start = '-';
   for (;;) {
-    const rows = asArray(await orEmpty(() => client.sendCommand(['XPENDING', keys.stream, keys.group, start, end, String(PAGE)])));
+    const rows = asArray(await emptyIfMissing(() => client.sendCommand(['XPENDING', keys.stream, keys.group, start, end, String(PAGE)])));
     const page = rows.map((r) => asString(asArray(r)[0])).filter((id): id is string => id !== undefined);
     ids.push(...page);
     if (page.length < PAGE) return ids;
@@ -124,7 +115,9 @@ export async function moveQueue(options: QueueMoveOptions): Promise<QueueMoveRes
             result.moved++;
             if (wasPending) result.pending++;
           } else {
+            // No subscriber would run it (it would reject and drop it): said, with what it held.
             result.invalid++;
+            logger.warn({ stream: k.stream, entry: id, reason: parsed ? `${parsed.reason}: ${parsed.detail}` : 'no data field', raw: (data ?? '').slice(0, 200) }, 'not a valid job: dropped, not moved');
           }
           // Only once the destination has it (on a cluster: a replica too).
           if (delivered !== undefined) await client.sendCommand(['XACK', k.stream, k.group, id]);
@@ -149,7 +142,7 @@ export async function moveQueue(options: QueueMoveOptions): Promise<QueueMoveRes
         logger.info({ stream: k.stream, moved }, 'moved the waiting jobs of a stream');
       }
     }
-    result.deadLetters = Number(await orEmpty(() => client.sendCommand(['XLEN', keys.dead]))) || 0;
+    result.deadLetters = Number(await emptyIfMissing(() => client.sendCommand(['XLEN', keys.dead]))) || 0;
     return result;
   } finally {
     await closeRedis(client);

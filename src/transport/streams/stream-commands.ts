@@ -92,6 +92,16 @@ export function isNoGroupError(err: unknown): boolean {
   return errorMessage(err).startsWith('NOGROUP');
 }
 
+/** Runs a read of a stream or its group; a stream or group not created yet reads as empty, not as a failure. */
+export async function emptyIfMissing(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isNoGroupError(err) || /no such key/i.test(String(err))) return [];
+    throw err;
+  }
+}
+
 /** The command or option does not exist on this server. */
 function isUnsupported(err: unknown): boolean {
   const m = errorMessage(err);

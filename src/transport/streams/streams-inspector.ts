@@ -5,7 +5,7 @@ import type { ConsumerStatus, DeadLetter, Inspector } from '../inspector.js';
 import { keysOfPartition, urgentLane, type Keys, type PartitionKeys } from '../keys.js';
 import type { RedisConn } from '../redis-connection.js';
 import { streamsCapacity } from './streams-capacity.js';
-import { asArray, asNumber, asString, fieldMap, idTime, isNoGroupError } from './stream-commands.js';
+import { asArray, asNumber, asString, emptyIfMissing, fieldMap, idTime } from './stream-commands.js';
 
 export interface GroupStatus {
   name: string;
@@ -30,23 +30,13 @@ export interface StreamsStatus {
   consumers: number;
 }
 
-async function orEmpty(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await run();
-  } catch (err) {
-    // A stream or group not created yet is an empty one, not a failure.
-    if (isNoGroupError(err) || /no such key/i.test(String(err))) return [];
-    throw err;
-  }
-}
-
 export async function streamsStatus(client: RedisConn, keys: Keys): Promise<StreamsStatus> {
   const [length, deadLetters, groupsReply, consumersReply, oldestReply, time] = await Promise.all([
     client.sendCommand(['XLEN', keys.stream]),
     client.sendCommand(['XLEN', keys.dead]),
-    orEmpty(() => client.sendCommand(['XINFO', 'GROUPS', keys.stream])),
-    orEmpty(() => client.sendCommand(['XINFO', 'CONSUMERS', keys.stream, keys.group])),
-    orEmpty(() => client.sendCommand(['XPENDING', keys.stream, keys.group, '-', '+', '1'])),
+    emptyIfMissing(() => client.sendCommand(['XINFO', 'GROUPS', keys.stream])),
+    emptyIfMissing(() => client.sendCommand(['XINFO', 'CONSUMERS', keys.stream, keys.group])),
+    emptyIfMissing(() => client.sendCommand(['XPENDING', keys.stream, keys.group, '-', '+', '1'])),
     client.sendCommand(['TIME']),
   ]);
   const groups = asArray(groupsReply).map((g): GroupStatus => {
