@@ -22,7 +22,7 @@ import {
 import type { JobMessage } from './messages.js';
 import { formatTraceparent, parseTraceparent } from './traceparent.js';
 
-export const tracer = trace.getTracer('diary-events');
+const tracer = trace.getTracer('diary-events');
 
 export { SpanKind };
 
@@ -39,7 +39,7 @@ export function tracingOn(): boolean {
 }
 
 /** What identifies a job on its spans (as jobFields does on log lines), never its content. */
-export function jobAttributes(message: JobMessage): Attributes {
+function jobAttributes(message: JobMessage): Attributes {
   const when = message.type === 'daily_summary' ? { 'diary.date': message.date } : { 'diary.month': `${message.year}-${String(message.month).padStart(2, '0')}` };
   return {
     'diary.job.type': message.type,

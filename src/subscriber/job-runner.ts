@@ -69,12 +69,11 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
 
   // One consumer span per run of a delivery (not per deferred offer), child of the publish the
   // message's traceparent names; the claim, the handler's spans and the settlement hang below it.
-  return async (delivery, stopSignal): Promise<Settlement> => {
+  return (delivery, stopSignal): Promise<Settlement> => {
+    // Counted once per delivery: a deferred one offered again is not received again.
+    if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
     const busyUntil = options.userSlots ? full.get(delivery.message.user_id) : undefined;
-    if (busyUntil !== undefined && busyUntil > Date.now()) {
-      if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
-      return deferral(delivery);
-    }
+    if (busyUntil !== undefined && busyUntil > Date.now()) return Promise.resolve(deferral(delivery));
     return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
   };
 
@@ -87,7 +86,6 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
     };
-    if (!deferred.has(delivery)) messagesReceived.inc({ type: msg.type });
     const claimSpan = startSpan('claim', job.context);
     let attempt;
     try {
