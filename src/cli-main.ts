@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './logger.js';
 import { RedisUnavailableError } from './transport/redis-connection.js';
 import { COMMANDS } from './cmd/commands.js';
 import { UsageError } from './errors/usage-error.js';
-import { deferLast } from './cmd/lifecycle.js';
+import { deferStop } from './cmd/lifecycle.js';
 import { VERSION } from './fleet-reporter.js';
 import { startTracing } from './tracing.js';
 
@@ -47,8 +47,14 @@ async function main(argv: string[]): Promise<number> {
   }
   // Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set; a long-running command flushes them as
   // the last step of its stop, any other when it returns.
-  const tracing = await startTracing({ serviceName: `diary-events-${command.name}`, version: VERSION, instance: config.instance, logger });
-  deferLast(() => tracing.shutdown());
+  const tracing = await startTracing({ serviceName: `diary-events-${command.name}`, version: VERSION, instance: config.instance, logger }).catch(
+    (err: unknown) => (err instanceof ConfigError ? err : Promise.reject(err)),
+  );
+  if (tracing instanceof ConfigError) {
+    process.stderr.write(`diary-events: ${tracing.message}\n`);
+    return 2;
+  }
+  deferStop(() => tracing.shutdown());
   let code = 1;
   try {
     code = await command.run({ config, logger, values: args.values, positionals: args.positionals });
@@ -63,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`diary-events ${name}: ${e.message}\n`);
     return 1;
   } finally {
+    // A long-running command (-1) flushes in its stop steps instead.
     if (code >= 0) await tracing.shutdown();
   }
 }

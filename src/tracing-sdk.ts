@@ -4,7 +4,7 @@
 // the parent of the spans started below it) and the W3C propagator.
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -15,8 +15,8 @@ export interface SdkOptions {
   version: string;
   instance: string;
   logger: Logger;
-  /** One export request's limit. */
-  exportTimeoutMs: number;
+  /** host:port of the collector, for the start-up line. */
+  collector: string;
 }
 
 export function startSdk(options: SdkOptions): { shutdown(): Promise<void> } {
@@ -33,17 +33,25 @@ export function startSdk(options: SdkOptions): { shutdown(): Promise<void> } {
     },
     DiagLogLevel.WARN,
   );
-  const exporter = new OTLPTraceExporter({ timeoutMillis: options.exportTimeoutMs });
+  // Timeouts, headers and the endpoint are the exporter's own OTEL_* variables: nothing here
+  // overrides them. The stop is bounded in src/tracing.ts.
+  const exporter = new OTLPTraceExporter();
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      [ATTR_SERVICE_VERSION]: options.version,
-      // service.instance.id is not in the stable conventions yet.
-      'service.instance.id': options.instance,
-    }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { exportTimeoutMillis: options.exportTimeoutMs })],
+    // Ours first, then OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES over them, as the SDK's
+    // default resource would have it.
+    resource: defaultResource()
+      .merge(
+        resourceFromAttributes({
+          [ATTR_SERVICE_NAME]: options.serviceName,
+          [ATTR_SERVICE_VERSION]: options.version,
+          // service.instance.id is not in the stable conventions yet.
+          'service.instance.id': options.instance,
+        }),
+      )
+      .merge(detectResources({ detectors: [envDetector] })),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
   });
   provider.register();
-  log.info({ service: options.serviceName }, 'exporting traces over OTLP/HTTP');
+  log.info({ service: options.serviceName, collector: options.collector }, 'exporting traces over OTLP/HTTP');
   return { shutdown: () => provider.shutdown() };
 }

@@ -12,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { dailyMessage, type JobMessage } from '../src/messages.js';
 import { inSpan, NOOP_SPAN, publishTraced, startJobSpan, tracingOn } from '../src/spans.js';
 import { startTracing, tracesWanted } from '../src/tracing.js';
+import { ConfigError } from '../src/env-reader.js';
 import { createLogger } from '../src/logger.js';
 import { CLI } from './helpers/cli.js';
 
@@ -51,10 +52,24 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT unset', () => {
     assert.match(on.out, /SDK module loaded: @opentelemetry\/(sdk|exporter|resources)/);
   });
 
-  it('startTracing is off and its shutdown returns at once', async () => {
+  it('startTracing is off and its shutdown resolves', async () => {
     const t = await startTracing({ serviceName: 'x', version: '0', instance: 'i', logger: createLogger({ level: 'silent' }), env: {} });
     assert.equal(t.enabled, false);
     await t.shutdown();
+  });
+
+  it('refuses an endpoint the exporter could not use, naming the variable, before loading the SDK', async () => {
+    const logger = createLogger({ level: 'silent' });
+    for (const [name, value] of [
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+      ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+      ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'ftp://collector/v1/traces'],
+    ] as const) {
+      await assert.rejects(
+        startTracing({ serviceName: 'x', version: '0', instance: 'i', logger, env: { [name]: value } }),
+        (err: Error) => err instanceof ConfigError && err.message.includes(name) && err.message.includes(value),
+      );
+    }
   });
 
   it('publishes the very message it was given, without a traceparent', async () => {

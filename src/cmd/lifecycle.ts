@@ -17,14 +17,14 @@ export const SHUTDOWN_GRACE_MS = 10_000;
 export const SHUTDOWN_LIMIT_MS = SHUTDOWN_GRACE_MS + 15_000;
 
 /**
- * Steps of the process rather than of a command, run after every command's own: the traces' flush
- * (src/tracing.ts), so the spans of the jobs that finished while stopping are exported too.
+ * The stop steps of this process, last added first: the entry point adds the traces' flush before
+ * a command adds its own, so it runs last and the spans of jobs that finished while stopping go too.
  */
-const lastSteps: Array<() => Promise<void>> = [];
+const steps: Array<() => Promise<void>> = [];
 
-/** Adds a step run after all of a command's own stop steps (each bounded by itself). */
-export function deferLast(step: () => Promise<void>): void {
-  lastSteps.push(step);
+/** Adds a stop step; steps run in the reverse order of adding, one after another, each bounded by itself. */
+export function deferStop(step: () => Promise<void>): void {
+  steps.push(step);
 }
 
 export interface Shutdown {
@@ -33,7 +33,6 @@ export interface Shutdown {
 }
 
 export function onShutdown(logger: Logger): Shutdown {
-  const steps: Array<() => Promise<void>> = [];
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -48,7 +47,7 @@ export function onShutdown(logger: Logger): Shutdown {
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
     (async () => {
-      for (const step of [...steps.reverse(), ...lastSteps]) await step();
+      for (const step of steps.reverse()) await step();
     })()
       .then(() => {
         logger.info('stopped');
@@ -62,9 +61,5 @@ export function onShutdown(logger: Logger): Shutdown {
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
   handOverSignals();
-  return {
-    defer(step) {
-      steps.push(step);
-    },
-  };
+  return { defer: deferStop };
 }
