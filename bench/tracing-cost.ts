@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { summarize } from './lib/figures.js';
 
 const HERE = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -51,20 +52,11 @@ async function child(root: string, jobs: number): Promise<void> {
   const { startRedisServer } = await import('../test/helpers/redis-server.js');
   const { dailyJobs, emptyDb } = await import('./lib/common.js');
   const logger = createLogger({ level: 'silent' });
-  let tracing: { shutdown(): Promise<void> } | undefined;
-  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
-    const { startTracing } = await mod<typeof import('../src/tracing.js')>('src/tracing.ts');
-    tracing = await startTracing({ serviceName: 'bench', version: '0', instance: 'bench', logger });
-  }
-  if (RUNNER_ONLY) {
-    const { dailyJobs: jobsOf, emptyDb: db } = await import('./lib/common.js');
-    const claims = {
-      acquire: async () => ({ ok: true as const, claim: { lost: false, onLost() {}, release: async () => {} } }),
-      close: async () => {},
-    };
-    const runner = createJobRunner({
-      db: db(),
-      claims: claims as unknown as Parameters<typeof createJobRunner>[0]['claims'],
+  // The same no-op job runner in both modes: only its claims differ.
+  const noopRunner = (claims: Parameters<typeof createJobRunner>[0]['claims']) =>
+    createJobRunner({
+      db: emptyDb(),
+      claims,
       logger,
       jobTimeoutMs: 600_000,
       minChars: 1000,
@@ -72,7 +64,18 @@ async function child(root: string, jobs: number): Promise<void> {
         throw new Error('no-op bench: no summarizer');
       },
     });
-    const deliveries = jobsOf(jobs).map((message, i) => ({ message, id: String(i), deliveryCount: 1 }));
+  let tracing: { shutdown(): Promise<void> } | undefined;
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    const { startTracing } = await mod<typeof import('../src/tracing.js')>('src/tracing.ts');
+    tracing = await startTracing({ serviceName: 'bench', version: '0', instance: 'bench', logger });
+  }
+  if (RUNNER_ONLY) {
+    const claims = {
+      acquire: async () => ({ ok: true as const, claim: { lost: false, onLost() {}, release: async () => {} } }),
+      close: async () => {},
+    };
+    const runner = noopRunner(claims as unknown as Parameters<typeof createJobRunner>[0]['claims']);
+    const deliveries = dailyJobs(jobs).map((message, i) => ({ message, id: String(i), deliveryCount: 1 }));
     const stop = new AbortController().signal;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -89,16 +92,7 @@ async function child(root: string, jobs: number): Promise<void> {
     const client = await connectRedis({ url: redis.url, role: 'main', logger });
     const claims = createClaimStore({ scripts: scriptRunner(client), keys, leaseMs: 30_000, logger });
     const transport = createStreamsTransport({ client, redisUrl: redis.url, keys, logger, consumerName: 'bench', leaseMs: 30_000, maxDeliveries: 5 });
-    const runner = createJobRunner({
-      db: emptyDb(),
-      claims,
-      logger,
-      jobTimeoutMs: 600_000,
-      minChars: 1000,
-      summarizerFor: () => {
-        throw new Error('no-op bench: no summarizer');
-      },
-    });
+    const runner = noopRunner(claims);
     const messages = dailyJobs(jobs);
     for (let i = 0; i < messages.length; i += 1000) await Promise.all(messages.slice(i, i + 1000).map((m) => transport.publish(m)));
     let handled = 0;
@@ -159,7 +153,7 @@ async function parent(): Promise<void> {
     }
   }
   sink.close();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const median = (xs: number[]) => summarize(xs).median;
   const unset = median(rates.get('unset') ?? []);
   const unsetCpu = median(cpus.get('unset') ?? []);
   console.log(
