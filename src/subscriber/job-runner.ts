@@ -38,6 +38,8 @@ export interface JobRunnerOptions {
 
 /** A job whose user has every slot running waits about this long before it is offered again. */
 const DEFER_MS = 250;
+/** A dead run's claim is renewed no more and lapses within JOB_LEASE: asked again about every second. */
+const STALE_CLAIM_POLL_MS = 500;
 
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { db, claims, logger } = options;
@@ -46,9 +48,9 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const full = new Map<string, number>();
   // A deferred delivery is offered again as the same object: it was received once, not per offer.
   const deferred = new WeakSet<Delivery>();
-  const deferral = (delivery: Delivery): Settlement => {
+  const deferral = (delivery: Delivery, ms = DEFER_MS): Settlement => {
     deferred.add(delivery);
-    return { kind: 'defer', delayMs: DEFER_MS + Math.floor(Math.random() * DEFER_MS) };
+    return { kind: 'defer', delayMs: ms + Math.floor(Math.random() * ms) };
   };
   const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
@@ -99,12 +101,15 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     }
     if (!attempt.ok) {
       claimConflicts.inc({ type: msg.type });
-      if (attempt.heldBy === delivery.id) {
-        // This delivery's previous run still holds the claim: its subscriber died mid-job, and
-        // the claim lapses within JOB_LEASE. Nobody is running the job: give it again later.
-        log('info', {}, 'job still claimed by this delivery’s previous run; handed back');
-        return { kind: 'abandon' };
+      if (attempt.heldBy === delivery.id && delivery.exclusive) {
+        // This delivery's own earlier run holds the claim (its subscriber died mid-job), and the
+        // claim lapses within JOB_LEASE. Nobody runs the job: wait for the lapse as this same
+        // delivery. Handing it back spent one of MAX_DELIVERIES on a run that never started, and
+        // a job whose subscribers were killed four times was dead-lettered (chaos seed 101).
+        log('info', {}, 'job still claimed by this delivery’s previous run; waiting for the claim to lapse');
+        return deferral(delivery, STALE_CLAIM_POLL_MS);
       }
+      // Another delivery holds it, or (Pub/Sub) another subscriber's copy of this broadcast.
       log('debug', {}, 'job claimed by another subscriber');
       return { kind: 'duplicate' };
     }

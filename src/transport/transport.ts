@@ -10,6 +10,13 @@ export interface Delivery {
   readonly id: string;
   /** 1 on first delivery; streams count redeliveries, Pub/Sub counts in-process retries. */
   readonly deliveryCount: number;
+  /**
+   * True when the transport hands this id to one consumer at a time (a stream entry), so a job
+   * claim held under it belongs to an earlier run of this same delivery that never settled (its
+   * subscriber died, or its release failed). Absent for Pub/Sub, where every subscriber's copy of
+   * a broadcast carries the same id and such a claim means a live peer is running the job.
+   */
+  readonly exclusive?: true;
 }
 
 /** What became of a delivery, decided by the subscriber after its handler ran. */
@@ -24,15 +31,15 @@ export type Settlement =
    */
   | { kind: 'duplicate' }
   /**
-   * Nobody may be running the job now: this run lost its claim and stopped without writing, or
-   * the claim is still held by this very delivery's previous run (its subscriber died). The
+   * Nobody may be running the job now: this run lost its claim and stopped without writing. The
    * delivery must be given again later — never acknowledged as done, never counted as a failure.
    */
   | { kind: 'abandon' }
   /**
    * Not run now: all of its user's USER_MAX_CONCURRENT_JOBS slots are taken (by this or another
-   * subscriber). Given again after `delayMs`, neither acknowledged nor counted as a failure;
-   * streams keep its lease renewed meanwhile.
+   * subscriber), or an exclusive delivery's own earlier run still holds the job's claim until it
+   * lapses. Given again after `delayMs`, neither acknowledged nor counted as a failure or a
+   * delivery; streams keep its lease renewed meanwhile.
    */
   | { kind: 'defer'; delayMs: number };
 

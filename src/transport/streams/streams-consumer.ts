@@ -106,7 +106,7 @@ export function startStreamsConsumer(handler: DeliveryHandler, consume: ConsumeO
     if (entry.data === undefined) return reject(entry, 'invalid_field', 'stream entry has no data field', '');
     const parsed = parseMessage(entry.data);
     if (!parsed.ok) return reject(entry, parsed.reason, parsed.detail, entry.data);
-    const delivery: Delivery = { message: parsed.message, id: entry.id, deliveryCount: entry.deliveries };
+    const delivery: Delivery = { message: parsed.message, id: entry.id, deliveryCount: entry.deliveries, exclusive: true };
     if (entry.deliveries > maxDeliveries) {
       // Its earlier deliveries all ended without a settlement (their subscribers died) or failed.
       const runs = entry.deliveries - 1;
