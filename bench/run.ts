@@ -28,12 +28,13 @@ import { runScale } from './scenarios/scale.js';
 import { runBudget } from './scenarios/budget.js';
 import { runBatch } from './scenarios/batch.js';
 import { runCluster } from './scenarios/cluster.js';
+import { runCost } from './scenarios/cost.js';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'transport,llm,memory,scheduler,quality,budget,batch,cluster' },
+    only: { type: 'string', default: 'transport,llm,cost,memory,scheduler,quality,budget,batch,cluster' },
     filter: { type: 'string', default: '' },
     out: { type: 'string', default: new URL('./results/', import.meta.url).pathname },
     'no-write': { type: 'boolean', default: false },
@@ -134,6 +135,7 @@ const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>
   budget: (c, n) => runBudget(c, n),
   batch: (c, n) => runBatch(c, n),
   cluster: (c, n) => runCluster(c, n),
+  cost: (c, n) => runCost(c, n),
 };
 for (const g of groups) {
   const fn = GROUPS[g];

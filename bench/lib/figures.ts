@@ -70,7 +70,8 @@ export function formatValue(v: number, unit: Unit): string {
     case 'msgs/s':
       return v >= 10_000 ? `${(v / 1000).toFixed(1)}k` : v >= 1000 ? `${(v / 1000).toFixed(2)}k` : v.toFixed(1);
     case 'ms':
-      return v >= 100 ? v.toFixed(0) : v.toFixed(1);
+      // Below 10 ms two decimals: CPU per job is a few milliseconds, and a tenth is a third of a goal.
+      return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
     case 's':
       return v.toFixed(2);
     case 'MiB':

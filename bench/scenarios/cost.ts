@@ -1,0 +1,198 @@
+// Issue 19 goal 1: CPU per daily job — the subscriber, the PostgreSQL backends and Redis together,
+// with the fake LLM's own CPU apart — for our subscriber (both transports) and, in the same run, a
+// BullMQ worker that makes the same LLM call and one plain upsert of the same row (no markers, no
+// version checks). The figure to watch is ours ÷ BullMQ's, measured side by side.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { dailyMessage } from '../../src/messages.js';
+import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
+import { chunks, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
+import type { FigureSpec } from '../lib/figures.js';
+import { benchDb, doneCount, processCpuSeconds, publisher, seedDiaries, startFakeLlmProcess, startSubscriberProcess, subscriberEnv, type BenchDb } from '../lib/world.js';
+
+const LATENCY_MS = 200;
+const CONCURRENCY = 200;
+const DAYS = 10;
+const QUEUE = 'cost';
+type Kind = 'pubsub' | 'streams' | 'bullmq';
+const NAMES: Record<Kind, string> = { pubsub: 'ours, Pub/Sub', streams: 'ours, Streams', bullmq: 'BullMQ worker (same LLM call + one plain upsert)' };
+
+function spec(kind: Kind, part: string, label: string, client: string, unit: 'ms' | 'ratio' = 'ms'): FigureSpec {
+  return { id: `cost.${kind}.${part}`, group: 'cost', label: `${NAMES[kind]}: ${label}`, client, unit, better: 'lower' };
+}
+const figures = (kind: Kind) => ({
+  total: spec(kind, 'cpu-per-job', 'CPU per daily job — worker + PostgreSQL backends + Redis', `/proc utime+stime over the timed window; concurrency ${CONCURRENCY}, LLM ${LATENCY_MS} ms`),
+  worker: spec(kind, 'cpu-worker', 'of which the worker process', '/proc/<pid>/stat'),
+  pg: spec(kind, 'cpu-postgres', 'of which the PostgreSQL backends', "pg_stat_activity pids of the bench database, less the bench's own polling connection"),
+  redis: spec(kind, 'cpu-redis', 'of which redis-server', 'INFO server process_id, /proc'),
+  llm: spec(kind, 'cpu-fake-llm', 'the fake LLM (apart, not in the total)', '/proc/<pid>/stat'),
+});
+const ratio = (kind: 'pubsub' | 'streams'): FigureSpec => ({
+  id: `cost.ratio.${kind}-vs-bullmq`, group: 'cost', label: `CPU per daily job, ${NAMES[kind]} ÷ BullMQ worker (goal: ours ≤ a third of 2026-12-02's)`, client: 'per run, same database, same fake LLM', unit: 'ratio', better: 'lower',
+});
+
+interface Cpu {
+  worker: number;
+  pg: number;
+  redis: number;
+  llm: number;
+}
+
+/** CPU seconds so far of every backend of the bench database but `skip` (the poller's own). */
+async function backendCpu(poll: pg.Client, skip: number): Promise<Map<number, number>> {
+  const { rows } = await poll.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> $1', [skip]);
+  return new Map(rows.map((r) => [r.pid, processCpuSeconds(r.pid)] as const).filter(([, s]) => Number.isFinite(s)));
+}
+
+async function redisPid(srv: RedisServer): Promise<number> {
+  const c = createClient({ url: srv.url });
+  await c.connect();
+  try {
+    const info = await c.info('server');
+    return Number(/process_id:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    await c.quit();
+  }
+}
+
+/** Runs `work` and returns the CPU each part spent meanwhile. */
+async function measure(db: BenchDb, srv: RedisServer, workerPid: number, llmCpu: () => number, work: (poll: pg.Client) => Promise<void>): Promise<Cpu> {
+  const poll = new pg.Client({ connectionString: db.url });
+  await poll.connect();
+  try {
+    const self = (await poll.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? -1;
+    const rPid = await redisPid(srv);
+    const w0 = processCpuSeconds(workerPid);
+    const r0 = processCpuSeconds(rPid);
+    const l0 = llmCpu();
+    const pg0 = await backendCpu(poll, self);
+    await work(poll);
+    const pg1 = await backendCpu(poll, self);
+    return {
+      worker: processCpuSeconds(workerPid) - w0,
+      pg: [...pg1].reduce((a, [pid, s]) => a + s - (pg0.get(pid) ?? 0), 0),
+      redis: processCpuSeconds(rPid) - r0,
+      llm: llmCpu() - l0,
+    };
+  } finally {
+    await poll.end();
+  }
+}
+
+async function untilCount(poll: pg.Client, sql: string, userIds: readonly string[], want: number, what: string): Promise<void> {
+  let n = 0;
+  await waitUntil(
+    async () => {
+      n = (await poll.query<{ n: number }>(sql, [userIds])).rows[0]?.n ?? 0;
+      return n >= want;
+    },
+    { progress: () => n, stallMs: 30_000, everyMs: 100, what },
+  );
+}
+const OURS_DONE = `SELECT count(*)::int AS n FROM diary_summary_days WHERE status = 'done' AND user_id = ANY($1::uuid[])`;
+const PLAIN_DONE = 'SELECT count(*)::int AS n FROM bench_plain_summary_days WHERE user_id = ANY($1::uuid[])';
+
+async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+  const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, CONCURRENCY / DAYS, DAYS);
+  const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: srv.url, dbUrl: db.url, transport: kind, llmUrl: llm.url, concurrency: CONCURRENCY, extra: { USER_MAX_CONCURRENT_JOBS: String(DAYS) } }));
+  const pub = await publisher(srv.url, kind);
+  try {
+    // Untimed warm-up: opens the pool's and the LLM's connections, as a long-running worker has.
+    await pub.publish(warm.userIds.flatMap((u) => warm.dates.map((d) => dailyMessage(u, d))));
+    await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= CONCURRENCY, { stallMs: 30_000, everyMs: 50, what: `cost ${kind} warm-up` });
+    return await measure(db, srv, sub.cli.proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
+      await pub.publish(userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d))));
+      await untilCount(poll, OURS_DONE, userIds, jobs, `cost ${kind}`);
+    });
+  } finally {
+    await pub.close();
+    await sub.cli.stop('SIGTERM');
+  }
+}
+
+async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+  const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, CONCURRENCY / DAYS, DAYS);
+  const contentOf = async (ids: readonly string[]) =>
+    (await db.pool.query<{ user_id: string; date: string; content: string }>(
+      `SELECT user_id::text, to_char(date, 'YYYY-MM-DD') AS date, content FROM diaries WHERE user_id = ANY($1::uuid[])`, [ids],
+    )).rows;
+  const [warmJobs, timedJobs] = [await contentOf(warm.userIds), await contentOf(userIds)];
+  if (timedJobs.length !== jobs || dates.length !== DAYS) throw new Error('cost: seeding went wrong');
+  const script = fileURLToPath(new URL('../lib/bullmq-llm-worker.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, REDIS_PORT: String(srv.port), DATABASE_URL: db.url, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), QUEUE },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: srv.port } });
+  const add = async (rows: ReadonlyArray<{ user_id: string; date: string; content: string }>) => {
+    for (const batch of chunks(rows, 1000)) await queue.addBulk(batch.map((data) => ({ name: 'daily', data, opts: { removeOnComplete: true, removeOnFail: true } })));
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.setEncoding('utf8').on('data', (c: string) => c.includes('ready') && resolve());
+      proc.once('exit', (code) => reject(new Error(`bullmq worker exited ${code}`)));
+    });
+    await add(warmJobs);
+    await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= CONCURRENCY, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
+    return await measure(db, srv, proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
+      await add(timedJobs);
+      await untilCount(poll, PLAIN_DONE, userIds, jobs, 'cost bullmq');
+    });
+  } finally {
+    await queue.close();
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
+export async function runCost(ctx: BenchContext, notes: string[]): Promise<void> {
+  const kinds = (['streams', 'pubsub', 'bullmq'] as const).filter((k) => wanted(ctx, `cost.${k}`) || wanted(ctx, 'cost.ratio'));
+  if (kinds.length === 0) return;
+  const jobs = ctx.quick ? 400 : 2000;
+  const db = await benchDb();
+  await db.pool.query('CREATE TABLE bench_plain_summary_days (LIKE diary_summary_days INCLUDING ALL)');
+  const llm = await startFakeLlmProcess(LATENCY_MS);
+  notes.push(`Cost per job (issue 19): ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} days, ~300 characters each) at concurrency ${CONCURRENCY}, the fake LLM in its own process answering in ${LATENCY_MS} ms, after an untimed warm-up wave; one database, one fresh redis-server per measurement. Ours is \`node dist/cli.js subscriber\`; the comparator is bench/lib/bullmq-llm-worker.ts (bullmq over ioredis, the same undici call, one INSERT … ON CONFLICT into a trigger-free copy of diary_summary_days), its jobs added with addBulk inside the timed window as ours are published inside it. CPU is utime+stime from /proc of the worker, every PostgreSQL backend of the bench database except the bench's polling connection (every 100 ms), and redis-server; the fake LLM's CPU is reported apart.`);
+  try {
+    for (let run = 0; run < ctx.runs; run++) {
+      const got = new Map<Kind, number>();
+      for (const kind of rotate([...kinds], run)) {
+        const srv = await startRedisServer();
+        try {
+          const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs) : await ours(kind, db, srv, llm, jobs);
+          const f = figures(kind);
+          const per = (s: number) => (1000 * s) / jobs;
+          const total = per(cpu.worker + cpu.pg + cpu.redis);
+          ctx.book.record(f.total, total);
+          ctx.book.record(f.worker, per(cpu.worker));
+          ctx.book.record(f.pg, per(cpu.pg));
+          ctx.book.record(f.redis, per(cpu.redis));
+          ctx.book.record(f.llm, per(cpu.llm));
+          got.set(kind, total);
+          ctx.log(`  cost run ${run + 1}/${ctx.runs}: ${kind} ${total.toFixed(2)} ms CPU per job (worker ${per(cpu.worker).toFixed(2)}, PostgreSQL ${per(cpu.pg).toFixed(2)}, Redis ${per(cpu.redis).toFixed(2)}; fake LLM ${per(cpu.llm).toFixed(2)} apart)`);
+        } catch (err) {
+          ctx.error(`cost run ${run + 1}, ${kind}: ${(err as Error).message}`);
+        } finally {
+          await srv.destroy();
+        }
+        await sleep(200);
+      }
+      const base = got.get('bullmq');
+      for (const kind of ['streams', 'pubsub'] as const) {
+        const mine = got.get(kind);
+        if (base !== undefined && mine !== undefined) ctx.book.record(ratio(kind), mine / base);
+      }
+    }
+  } finally {
+    await llm.stop();
+    await db.drop();
+  }
+}
