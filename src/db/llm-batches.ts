@@ -9,6 +9,7 @@ import {
   MARK_SUBMITTED,
   PRUNE_RESOLVED,
   RECORD_POLL,
+  REFUSED_UPLOAD,
   RELEASE_DAILY,
   RELEASE_MONTHLY,
   RESOLVE_REQUESTS,
@@ -153,6 +154,15 @@ export async function sendLive(db: Db, why: string, unreadable: boolean): Promis
   return db.transaction(async (tx) => {
     const rows = await tx.query<{ kind: string; user_id: string; period: string }>(SEND_WAITING_LIVE, [why]);
     if (unreadable) rows.push(...(await tx.query<{ kind: string; user_id: string; period: string }>(ABANDON_SUBMITTED, [why])));
+    await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
+    return rows.length;
+  });
+}
+
+/** A batch the provider refused for good: it ends, and its requests run live. Returns how many. */
+export async function refuseUpload(db: Db, batchId: string, why: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<{ kind: string; user_id: string; period: string }>(REFUSED_UPLOAD, [batchId, why]);
     await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
     return rows.length;
   });

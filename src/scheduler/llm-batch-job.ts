@@ -21,6 +21,7 @@ import {
   markSubmitted,
   pruneResolved,
   recordPoll,
+  refuseUpload,
   sendLive,
   releaseTargets,
   resolveRequests,
@@ -37,7 +38,7 @@ import {
 import type { Db, Queryable } from '../db/db.js';
 import { readDailyInput, readMonthlyInput, saveDailyOutcome, saveMonthlyOutcome } from '../db/summaries.js';
 import type { Logger } from '../logger.js';
-import { ENDED_STATUSES, type BatchInfo } from '../summarizer/batch-api.js';
+import { BatchApiError, ENDED_STATUSES, type BatchInfo } from '../summarizer/batch-api.js';
 import { readBatchResults, requestLine } from '../summarizer/batch-lines.js';
 import type { Summarizer, SummaryInput } from '../summarizer/summarizer.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
@@ -116,7 +117,7 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
 }
 
 /** Submits every batch that is due; returns how many requests went out. */
-async function submitDue(db: Queryable, provider: BatchProvider, options: LlmBatchJobOptions, maxRequests: number, now: Date, logger: Logger): Promise<number> {
+async function submitDue(db: Db, provider: BatchProvider, options: LlmBatchJobOptions, maxRequests: number, now: Date, logger: Logger): Promise<number> {
   let sent = 0;
   for (const { model } of await waitingByModel(db)) {
     // Looked at again after each batch: what is left over a full one waits by its own oldest.
@@ -132,16 +133,33 @@ async function submitDue(db: Queryable, provider: BatchProvider, options: LlmBat
         await markSubmitted(db, taken.batchId, info.id, fileId, info.status);
         logger.info({ batch: taken.batchId, provider_batch: info.id, model, requests: taken.requests.length }, 'batch submitted');
       } catch (err) {
+        const why = toError(err).message;
+        if (refusedForGood(err)) {
+          // Asking again would be refused again, every tick, and the jobs would never run.
+          const live = await refuseUpload(db, taken.batchId, `batch refused: ${why}`.slice(0, 500));
+          logger.warn({ model, requests: live, err: why }, 'the provider refused the batch; its requests run live');
+          continue;
+        }
         // The requests wait again; a batch the provider did create meanwhile is never read (its
         // requests go out again in the next one: paid twice at worst, never lost).
         await giveBackUploads(db);
-        logger.warn({ model, requests: taken.requests.length, err: toError(err).message }, 'batch submission failed; its requests wait for the next tick');
+        logger.warn({ model, requests: taken.requests.length, err: why }, 'batch submission failed; its requests wait for the next tick');
         break;
       }
       sent += taken.requests.length;
     }
   }
   return sent;
+}
+
+/**
+ * The provider cannot take this batch, now or later: a malformed or too large request, or no Batch
+ * API at that endpoint. A bad key (401, 403) is not: the operator fixes it, and the requests then
+ * go out as batches (run live meanwhile, they would fail the same way and be recorded failed).
+ */
+const REFUSED_FOR_GOOD = new Set([400, 404, 405, 413, 415, 422]);
+function refusedForGood(err: unknown): boolean {
+  return err instanceof BatchApiError && err.status !== undefined && REFUSED_FOR_GOOD.has(err.status);
 }
 
 /** One look at a submitted batch; resolves it once the provider is done with it. */

@@ -13,7 +13,7 @@ import { LLM_BATCH_JOB, llmBatchJob, dueForBatch, batchPollInterval } from '../.
 import type { ScheduledJob, TickResult } from '../../src/scheduler/scheduled-job.js';
 import { dispatch } from '../../src/subscriber/handlers/index.js';
 import type { JobOutcome } from '../../src/subscriber/job-context.js';
-import { BatchApi } from '../../src/summarizer/batch-api.js';
+import { BatchApi, BatchApiError } from '../../src/summarizer/batch-api.js';
 import { clearSummarizerCache, resolveUserSummarizer, type SystemLlmOptions } from '../../src/summarizer/create-summarizer.js';
 import { insertUser, suiteDb } from '../helpers/db.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -307,5 +307,34 @@ describe('LLM_BATCH: the batch leader and the subscriber on PostgreSQL', () => {
     assert.deepEqual(Object.values(await requestStates()), ['live', 'live', 'live']);
     assert.equal((await db().query("SELECT 1 FROM llm_batches WHERE state <> 'ended'")).length, 0);
     assert.deepEqual((await summary(u, dates[0] as string))?.status, 'queued');
+  });
+  test('a batch the provider refuses for good (400, no Batch API) runs live instead of being refused every tick; a bad key waits', async () => {
+    const u = await insertUser(db(), 'UTC');
+    const dates = await days(u, 3);
+    for (const d of dates) await run(dailyMessage(u, d, { trigger: 'schedule' }));
+    let uploads = 0;
+    const refusing = (status: number) => llmBatchJob({
+      intervalMs: 1000, maxWaitMs: HOUR, maxRequests: 3,
+      provider: {
+        uploadJsonl: () => {
+          uploads++;
+          return Promise.reject(new BatchApiError(`POST /files: HTTP ${status}: refused`, status));
+        },
+        createBatch: () => assert.fail('never reached'),
+        getBatch: () => assert.fail('nothing submitted'),
+        fileContent: () => assert.fail('nothing submitted'),
+      },
+      summarizerFor: () => assert.fail('nothing to read'),
+    });
+    const at = { db: db(), now: new Date(clock.now()), logger: log.logger, publish: () => Promise.resolve() };
+    await refusing(401).run(at);
+    assert.deepEqual(Object.values(await requestStates()), ['waiting', 'waiting', 'waiting'], 'a bad key: they wait for the operator’s fix');
+    await refusing(400).run(at);
+    assert.deepEqual(Object.values(await requestStates()), ['live', 'live', 'live']);
+    assert.equal((await summary(u, dates[0] as string))?.status, 'queued', 'back to the scheduler');
+    assert.equal(log.find('the provider refused the batch; its requests run live').length, 1);
+    await refusing(400).run(at);
+    assert.equal(uploads, 2, 'nothing is left to refuse');
+    assert.equal(await run(dailyMessage(u, dates[0] as string, { trigger: 'schedule' })), 'done', 'the job runs live');
   });
 });

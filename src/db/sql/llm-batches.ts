@@ -260,6 +260,23 @@ UPDATE llm_batch_requests r
 RETURNING r.kind, r.user_id::text AS user_id, r.period`;
 
 /**
+ * REFUSED_UPLOAD: the provider refused a batch for good (a 4xx other than 408, 409 or 429): it ends
+ * unsubmitted, and its requests run live instead of waiting to be refused again every tick.
+ * Parameters: $1 batch id bigint, $2 why text. Returns: kind text, user_id text, period text of
+ * each request. Index: llm_batches primary key; llm_batch_requests_batch.
+ */
+export const REFUSED_UPLOAD = `
+WITH ended AS (
+       UPDATE llm_batches SET state = 'ended', ended_at = now(), error = $2::text
+        WHERE id = $1::bigint AND state = 'uploading'
+       RETURNING id)
+UPDATE llm_batch_requests r
+   SET state = 'live', error = $2::text, resolved_at = now()
+  FROM ended
+ WHERE r.batch_id = ended.id AND r.state = 'batched'
+RETURNING r.kind, r.user_id::text AS user_id, r.period`;
+
+/**
  * PRUNE_RESOLVED: forgets requests resolved before $1 (their answers are stored, or their jobs ran
  * live long ago), and ended batches none of whose requests is left, at most $2 of each. Both
  * deletes see the statement's snapshot, so a batch goes the tick after its last request.
