@@ -9,18 +9,19 @@ import { batchPollInterval, llmBatchJob } from '../scheduler/llm-batch-job.js';
 import { BatchApi } from '../summarizer/batch-api.js';
 import type { ScheduledJob } from '../scheduler/scheduled-job.js';
 
-/** LLM_BATCH=on: the batch leader, on the operator's endpoint and key. */
-function batchJobs(rt: Runtime): ScheduledJob[] {
+/**
+ * The batch leader, on the operator's endpoint and key. Registered with LLM_BATCH off too, to drain:
+ * requests set aside while it was on would otherwise wait for a batch that never comes.
+ */
+function batchJob(rt: Runtime): ScheduledJob {
   const { llm } = rt.config;
-  if (!llm.batch || !llm.baseUrl) return [];
-  return [
-    llmBatchJob({
-      intervalMs: batchPollInterval(llm.batchMaxWaitMs),
-      maxWaitMs: llm.batchMaxWaitMs,
-      provider: new BatchApi({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs }),
-      summarizerFor: (model) => rt.summarizerFor({ provider: 'openai', model, baseUrl: null, apiKeyEncrypted: null }),
-    }),
-  ];
+  return llmBatchJob({
+    intervalMs: batchPollInterval(llm.batchMaxWaitMs),
+    maxWaitMs: llm.batchMaxWaitMs,
+    drainOnly: !llm.batch,
+    ...(llm.baseUrl ? { provider: new BatchApi({ baseUrl: llm.baseUrl, apiKey: llm.apiKey, timeoutMs: llm.timeoutMs }) } : {}),
+    summarizerFor: (model) => rt.summarizerFor({ provider: 'openai', model, baseUrl: null, apiKeyEncrypted: null }),
+  });
 }
 
 export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
@@ -31,7 +32,7 @@ export function buildScheduler(rt: Runtime, logger: Logger): Scheduler {
       dailySummaryJob({ ...common, intervalMs: config.scheduler.dailyIntervalMs }),
       monthlySummaryJob({ ...common, intervalMs: config.scheduler.monthlyIntervalMs }),
       pruneHistoryJob({ retentionMs: config.jobHistoryRetentionMs, intervalMs: config.scheduler.dailyIntervalMs }),
-      ...batchJobs(rt),
+      batchJob(rt),
     ],
     db: rt.db,
     logger,

@@ -1,16 +1,19 @@
 // Provider batches and their requests (LLM_BATCH=on, migration 0010): typed calls of the statements
 // in sql/llm-batches.ts.
-import type { Queryable } from './db.js';
+import type { Db, Queryable } from './db.js';
 import {
+  ABANDON_SUBMITTED,
   BATCH_REQUESTS,
   END_BATCH,
   GIVE_BACK_UPLOADS,
   MARK_SUBMITTED,
   PRUNE_RESOLVED,
   RECORD_POLL,
+  REFUSED_UPLOAD,
   RELEASE_DAILY,
   RELEASE_MONTHLY,
   RESOLVE_REQUESTS,
+  SEND_WAITING_LIVE,
   SET_ASIDE_DAILY,
   SET_ASIDE_MONTHLY,
   SUBMITTED_BATCHES,
@@ -140,6 +143,29 @@ export async function releaseTargets(db: Queryable, targets: readonly BatchTarge
   const months = targets.filter((t): t is Extract<BatchTarget, { kind: 'monthly' }> => t.kind === 'monthly');
   if (days.length > 0) await db.query(RELEASE_DAILY, [days.map((t) => t.userId), days.map((t) => t.date)]);
   if (months.length > 0) await db.query(RELEASE_MONTHLY, [months.map((t) => t.userId), months.map((t) => t.year), months.map((t) => t.month)]);
+}
+
+/**
+ * LLM_BATCH off: requests that wait for a batch (and, with `unreadable`, those inside submitted
+ * batches nobody can read any more) run live; their targets go back to the scheduler. One
+ * transaction, as in a batch's resolution. Returns how many requests went live.
+ */
+export async function sendLive(db: Db, why: string, unreadable: boolean): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<{ kind: string; user_id: string; period: string }>(SEND_WAITING_LIVE, [why]);
+    if (unreadable) rows.push(...(await tx.query<{ kind: string; user_id: string; period: string }>(ABANDON_SUBMITTED, [why])));
+    await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
+    return rows.length;
+  });
+}
+
+/** A batch the provider refused for good: it ends, and its requests run live. Returns how many. */
+export async function refuseUpload(db: Db, batchId: string, why: string): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query<{ kind: string; user_id: string; period: string }>(REFUSED_UPLOAD, [batchId, why]);
+    await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
+    return rows.length;
+  });
 }
 
 /** Forgets requests and batches resolved before `before` (see PRUNE_RESOLVED). */

@@ -10,6 +10,9 @@
 //     scheduler, whose next tick publishes it, and the subscriber that meets the request's 'live'
 //     row calls the LLM itself.
 // The database holds every state, so a leader that dies anywhere leaves the work to the next.
+// With LLM_BATCH turned off the job still runs, to drain: no batch is submitted any more, the
+// requests still waiting run live, and submitted batches are read to their end (or, with no
+// endpoint left to read them, their requests run live too). Without it they waited for ever.
 import { toError } from '../errors/job-errors.js';
 import {
   batchRequests,
@@ -18,6 +21,8 @@ import {
   markSubmitted,
   pruneResolved,
   recordPoll,
+  refuseUpload,
+  sendLive,
   releaseTargets,
   resolveRequests,
   submittedBatches,
@@ -33,7 +38,7 @@ import {
 import type { Db, Queryable } from '../db/db.js';
 import { readDailyInput, readMonthlyInput, saveDailyOutcome, saveMonthlyOutcome } from '../db/summaries.js';
 import type { Logger } from '../logger.js';
-import { ENDED_STATUSES, type BatchInfo } from '../summarizer/batch-api.js';
+import { BatchApiError, ENDED_STATUSES, type BatchInfo } from '../summarizer/batch-api.js';
 import { readBatchResults, requestLine } from '../summarizer/batch-lines.js';
 import type { Summarizer, SummaryInput } from '../summarizer/summarizer.js';
 import type { ScheduledJob, TickResult } from './scheduled-job.js';
@@ -59,7 +64,10 @@ export interface LlmBatchJobOptions {
   maxWaitMs: number;
   /** Requests per batch. @defaultValue BATCH_MAX_REQUESTS */
   maxRequests?: number;
-  provider: BatchProvider;
+  /** Absent: no endpoint is configured (LLM_BASE_URL unset), so submitted batches cannot be read. */
+  provider?: BatchProvider;
+  /** LLM_BATCH=off: submits nothing, and drains what earlier ticks set aside. @defaultValue false */
+  drainOnly?: boolean;
   /** The operator's summarizer for a model: replays a batch answer as a live call would use it. */
   summarizerFor(model: string): Summarizer;
 }
@@ -81,12 +89,20 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
     intervalMs: options.intervalMs,
     async run({ db, now, logger }) {
       const result: TickResult = { found: 0, published: 0, failed: 0 };
+      const { provider } = options;
       const givenBack = await giveBackUploads(db);
       if (givenBack > 0) logger.warn({ batches: givenBack }, 'batches left unsubmitted by a previous leader: their requests wait again');
-      result.published = await submitDue(db, options, maxRequests, now, logger);
-      for (const batch of await submittedBatches(db)) {
+      if (provider && !options.drainOnly) {
+        result.published = await submitDue(db, provider, options, maxRequests, now, logger);
+      } else {
+        const live = await sendLive(db, provider ? 'LLM_BATCH is off' : 'LLM_BATCH is off and no endpoint is left to read its batches', !provider);
+        if (live > 0) logger.warn({ requests: live }, 'LLM_BATCH is off: requests set aside for a batch run live');
+        result.failed += live;
+      }
+      for (const batch of provider ? await submittedBatches(db) : []) {
+        if (!provider) break;
         try {
-          const r = await pollBatch(db, options, batch, logger);
+          const r = await pollBatch(db, provider, options, batch, logger);
           result.found += r.stored;
           result.failed += r.live;
         } catch (err) {
@@ -101,7 +117,7 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
 }
 
 /** Submits every batch that is due; returns how many requests went out. */
-async function submitDue(db: Queryable, options: LlmBatchJobOptions, maxRequests: number, now: Date, logger: Logger): Promise<number> {
+async function submitDue(db: Db, provider: BatchProvider, options: LlmBatchJobOptions, maxRequests: number, now: Date, logger: Logger): Promise<number> {
   let sent = 0;
   for (const { model } of await waitingByModel(db)) {
     // Looked at again after each batch: what is left over a full one waits by its own oldest.
@@ -112,15 +128,22 @@ async function submitDue(db: Queryable, options: LlmBatchJobOptions, maxRequests
       if (!taken) break;
       try {
         const jsonl = taken.requests.map((r) => requestLine(r.custom_id, r.body)).join('\n') + '\n';
-        const fileId = await options.provider.uploadJsonl(`diary-batch-${taken.batchId}.jsonl`, jsonl);
-        const info = await options.provider.createBatch(fileId, { diary_events_batch: taken.batchId });
+        const fileId = await provider.uploadJsonl(`diary-batch-${taken.batchId}.jsonl`, jsonl);
+        const info = await provider.createBatch(fileId, { diary_events_batch: taken.batchId });
         await markSubmitted(db, taken.batchId, info.id, fileId, info.status);
         logger.info({ batch: taken.batchId, provider_batch: info.id, model, requests: taken.requests.length }, 'batch submitted');
       } catch (err) {
+        const why = toError(err).message;
+        if (refusedForGood(err)) {
+          // Asking again would be refused again, every tick, and the jobs would never run.
+          const live = await refuseUpload(db, taken.batchId, `batch refused: ${why}`.slice(0, 500));
+          logger.warn({ model, requests: live, err: why }, 'the provider refused the batch; its requests run live');
+          continue;
+        }
         // The requests wait again; a batch the provider did create meanwhile is never read (its
         // requests go out again in the next one: paid twice at worst, never lost).
         await giveBackUploads(db);
-        logger.warn({ model, requests: taken.requests.length, err: toError(err).message }, 'batch submission failed; its requests wait for the next tick');
+        logger.warn({ model, requests: taken.requests.length, err: why }, 'batch submission failed; its requests wait for the next tick');
         break;
       }
       sent += taken.requests.length;
@@ -129,14 +152,24 @@ async function submitDue(db: Queryable, options: LlmBatchJobOptions, maxRequests
   return sent;
 }
 
+/**
+ * The provider cannot take this batch, now or later: a malformed or too large request, or no Batch
+ * API at that endpoint. A bad key (401, 403) is not: the operator fixes it, and the requests then
+ * go out as batches (run live meanwhile, they would fail the same way and be recorded failed).
+ */
+const REFUSED_FOR_GOOD = new Set([400, 404, 405, 413, 415, 422]);
+function refusedForGood(err: unknown): boolean {
+  return err instanceof BatchApiError && err.status !== undefined && REFUSED_FOR_GOOD.has(err.status);
+}
+
 /** One look at a submitted batch; resolves it once the provider is done with it. */
-async function pollBatch(db: Db, options: LlmBatchJobOptions, batch: SubmittedBatch, logger: Logger): Promise<{ stored: number; live: number }> {
-  const info = await options.provider.getBatch(batch.provider_batch_id);
+async function pollBatch(db: Db, provider: BatchProvider, options: LlmBatchJobOptions, batch: SubmittedBatch, logger: Logger): Promise<{ stored: number; live: number }> {
+  const info = await provider.getBatch(batch.provider_batch_id);
   const error = batchError(info);
   await recordPoll(db, batch.id, { status: info.status, outputFileId: info.output_file_id ?? null, errorFileId: info.error_file_id ?? null, error });
   if (!ENDED_STATUSES.has(info.status)) return { stored: 0, live: 0 };
-  const output = info.output_file_id ? await options.provider.fileContent(info.output_file_id) : undefined;
-  const errors = info.error_file_id ? await options.provider.fileContent(info.error_file_id) : undefined;
+  const output = info.output_file_id ? await provider.fileContent(info.output_file_id) : undefined;
+  const errors = info.error_file_id ? await provider.fileContent(info.error_file_id) : undefined;
   const rows = await batchRequests(db, batch.id);
   const results = readBatchResults({ ...(output !== undefined ? { output } : {}), ...(errors !== undefined ? { error: errors } : {}) }, new Set(rows.map((r) => r.custom_id)));
   for (const r of results.rejected) {

@@ -13,7 +13,7 @@ import { LLM_BATCH_JOB, llmBatchJob, dueForBatch, batchPollInterval } from '../.
 import type { ScheduledJob, TickResult } from '../../src/scheduler/scheduled-job.js';
 import { dispatch } from '../../src/subscriber/handlers/index.js';
 import type { JobOutcome } from '../../src/subscriber/job-context.js';
-import { BatchApi } from '../../src/summarizer/batch-api.js';
+import { BatchApi, BatchApiError } from '../../src/summarizer/batch-api.js';
 import { clearSummarizerCache, resolveUserSummarizer, type SystemLlmOptions } from '../../src/summarizer/create-summarizer.js';
 import { insertUser, suiteDb } from '../helpers/db.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -271,5 +271,70 @@ describe('LLM_BATCH: the batch leader and the subscriber on PostgreSQL', () => {
     assert.equal((await db().query('SELECT 1 FROM llm_batches')).length, 1, 'a batch goes the tick after its last request');
     await tick();
     assert.equal((await db().query('SELECT 1 FROM llm_batches')).length, 0);
+  });
+  test('LLM_BATCH turned off: submitted batches are read to their end, waiting requests run live, and nothing is stranded', async () => {
+    const u = await insertUser(db(), 'UTC');
+    const dates = await days(u, 4);
+    for (const d of dates) assert.equal(await run(dailyMessage(u, d, { trigger: 'schedule' })), 'batched');
+    await tick();
+    assert.deepEqual(llm.batches.map((b) => b.lines), [3], 'three fill a batch; the fourth waits');
+    const off = llmBatchJob({
+      intervalMs: 1000, maxWaitMs: HOUR, maxRequests: 3, drainOnly: true,
+      provider: new BatchApi({ baseUrl: llm.url, apiKey: KEY }),
+      summarizerFor: (model) => resolveUserSummarizer(system, { provider: 'openai', model, baseUrl: null, apiKeyEncrypted: null }, null),
+    });
+    const source = dailySource(db(), { now: new Date('2024-02-01T00:00:00Z'), defaultTimezone: 'UTC', minChars: 0 });
+    for (let i = 0; i < 10 && (await db().query("SELECT 1 FROM llm_batches WHERE state <> 'ended'")).length > 0; i++) {
+      await off.run({ db: db(), now: new Date(clock.now() + 2 * HOUR), logger: log.logger, publish: () => Promise.resolve() });
+    }
+    assert.equal(llm.batches.length, 1, 'no batch submitted with LLM_BATCH off, though the fourth has waited two hours');
+    assert.deepEqual(await requestStates(), { [dates[0] as string]: 'done', [dates[1] as string]: 'done', [dates[2] as string]: 'done', [dates[3] as string]: 'live' });
+    assert.equal((await summary(u, dates[0] as string))?.status, 'done', 'the batch’s answers are stored');
+    assert.equal((await summary(u, dates[3] as string))?.status, 'queued', 'no longer shown waiting in a batch');
+    assert.deepEqual((await source.fresh(10)).map((t) => t.date), [dates[3]], 'the scheduler publishes it again, as a live job');
+    assert.equal(log.find('LLM_BATCH is off: requests set aside for a batch run live').length, 1);
+    assert.equal(await run(dailyMessage(u, dates[3] as string, { trigger: 'schedule' })), 'done', 'its subscriber runs it live');
+  });
+
+  test('LLM_BATCH off with no endpoint left: a submitted batch cannot be read, so its requests run live', async () => {
+    const u = await insertUser(db(), 'UTC');
+    const dates = await days(u, 3);
+    for (const d of dates) await run(dailyMessage(u, d, { trigger: 'schedule' }));
+    await tick();
+    assert.equal(llm.batches.length, 1);
+    const gone = llmBatchJob({ intervalMs: 1000, maxWaitMs: HOUR, drainOnly: true, summarizerFor: () => assert.fail('nothing to read') });
+    await gone.run({ db: db(), now: new Date(clock.now()), logger: log.logger, publish: () => Promise.resolve() });
+    assert.deepEqual(Object.values(await requestStates()), ['live', 'live', 'live']);
+    assert.equal((await db().query("SELECT 1 FROM llm_batches WHERE state <> 'ended'")).length, 0);
+    assert.deepEqual((await summary(u, dates[0] as string))?.status, 'queued');
+  });
+  test('a batch the provider refuses for good (400, no Batch API) runs live instead of being refused every tick; a bad key waits', async () => {
+    const u = await insertUser(db(), 'UTC');
+    const dates = await days(u, 3);
+    for (const d of dates) await run(dailyMessage(u, d, { trigger: 'schedule' }));
+    let uploads = 0;
+    const refusing = (status: number) => llmBatchJob({
+      intervalMs: 1000, maxWaitMs: HOUR, maxRequests: 3,
+      provider: {
+        uploadJsonl: () => {
+          uploads++;
+          return Promise.reject(new BatchApiError(`POST /files: HTTP ${status}: refused`, status));
+        },
+        createBatch: () => assert.fail('never reached'),
+        getBatch: () => assert.fail('nothing submitted'),
+        fileContent: () => assert.fail('nothing submitted'),
+      },
+      summarizerFor: () => assert.fail('nothing to read'),
+    });
+    const at = { db: db(), now: new Date(clock.now()), logger: log.logger, publish: () => Promise.resolve() };
+    await refusing(401).run(at);
+    assert.deepEqual(Object.values(await requestStates()), ['waiting', 'waiting', 'waiting'], 'a bad key: they wait for the operator’s fix');
+    await refusing(400).run(at);
+    assert.deepEqual(Object.values(await requestStates()), ['live', 'live', 'live']);
+    assert.equal((await summary(u, dates[0] as string))?.status, 'queued', 'back to the scheduler');
+    assert.equal(log.find('the provider refused the batch; its requests run live').length, 1);
+    await refusing(400).run(at);
+    assert.equal(uploads, 2, 'nothing is left to refuse');
+    assert.equal(await run(dailyMessage(u, dates[0] as string, { trigger: 'schedule' })), 'done', 'the job runs live');
   });
 });

@@ -232,6 +232,51 @@ UPDATE diary_summary_months s SET status = 'queued', updated_at = now()
  WHERE s.user_id = input.user_id AND s.year = input.year AND s.month = input.month AND s.status = 'batched'`;
 
 /**
+ * SEND_WAITING_LIVE: LLM_BATCH was turned off: every request still waiting for a batch runs live
+ * (its target goes back to the scheduler through RELEASE_*). Parameters: $1 why text.
+ * Returns: kind text, user_id text, period text of each. Index: llm_batch_requests_waiting.
+ */
+export const SEND_WAITING_LIVE = `
+UPDATE llm_batch_requests
+   SET state = 'live', error = $1::text, resolved_at = now()
+ WHERE state = 'waiting'
+RETURNING kind, user_id::text AS user_id, period`;
+
+/**
+ * ABANDON_SUBMITTED: the provider's endpoint is no longer configured, so submitted batches cannot
+ * be read: they end, and their requests run live (paid twice at worst, never lost).
+ * Parameters: $1 why text. Returns: kind text, user_id text, period text of each request.
+ * Index: llm_batches_open; llm_batch_requests_batch.
+ */
+export const ABANDON_SUBMITTED = `
+WITH ended AS (
+       UPDATE llm_batches SET state = 'ended', ended_at = now(), error = coalesce(error, $1::text)
+        WHERE state = 'submitted'
+       RETURNING id)
+UPDATE llm_batch_requests r
+   SET state = 'live', error = $1::text, resolved_at = now()
+  FROM ended
+ WHERE r.batch_id = ended.id AND r.state = 'batched'
+RETURNING r.kind, r.user_id::text AS user_id, r.period`;
+
+/**
+ * REFUSED_UPLOAD: the provider refused a batch for good (a 4xx other than 408, 409 or 429): it ends
+ * unsubmitted, and its requests run live instead of waiting to be refused again every tick.
+ * Parameters: $1 batch id bigint, $2 why text. Returns: kind text, user_id text, period text of
+ * each request. Index: llm_batches primary key; llm_batch_requests_batch.
+ */
+export const REFUSED_UPLOAD = `
+WITH ended AS (
+       UPDATE llm_batches SET state = 'ended', ended_at = now(), error = $2::text
+        WHERE id = $1::bigint AND state = 'uploading'
+       RETURNING id)
+UPDATE llm_batch_requests r
+   SET state = 'live', error = $2::text, resolved_at = now()
+  FROM ended
+ WHERE r.batch_id = ended.id AND r.state = 'batched'
+RETURNING r.kind, r.user_id::text AS user_id, r.period`;
+
+/**
  * PRUNE_RESOLVED: forgets requests resolved before $1 (their answers are stored, or their jobs ran
  * live long ago), and ended batches none of whose requests is left, at most $2 of each. Both
  * deletes see the statement's snapshot, so a batch goes the tick after its last request.
