@@ -59,6 +59,9 @@ test('the month’s tokens, their cost at LLM_PRICES, the batch share, and token
   assert.equal((await c.listTokenUsage({ from: '2000-01-01', to: '2000-02-01' })).usage.length, 0);
   const err = await c.listTokenUsage({ from: 'yesterday' }).catch((e: unknown) => ConnectError.from(e));
   assert.ok(err instanceof ConnectError && err.code === Code.InvalidArgument);
+  // Not a calendar day (Date.parse reads it as 1 March): refused by name, not an internal error.
+  const feb30 = await c.listTokenUsage({ to: '2024-02-30' }).catch((e: unknown) => ConnectError.from(e));
+  assert.ok(feb30 instanceof ConnectError && feb30.code === Code.InvalidArgument && /to must be a real calendar date/.test(feb30.rawMessage), String(feb30));
   const refused = await api.client(AdminService, a.token).listTokenUsage({}).catch((e: unknown) => ConnectError.from(e));
   assert.ok(refused instanceof ConnectError && refused.code === Code.PermissionDenied);
 });

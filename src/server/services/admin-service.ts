@@ -41,7 +41,6 @@ export interface AdminServiceDeps {
   prices?: ReadonlyMap<string, ModelPrice>;
 }
 
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const counters = (c: FleetCounters) =>
   create(FleetCountersSchema, { processed: BigInt(c.processed), failed: BigInt(c.failed), rejected: BigInt(c.rejected), shed: BigInt(c.shed) });
@@ -145,9 +144,8 @@ export function adminService(deps: AdminServiceDeps): ServiceImpl<typeof AdminSe
     async listTokenUsage(req, ctx) {
       requireAdmin(ctx);
       const month = monthRange(new Date());
-      for (const [name, v] of [['from', req.from], ['to', req.to]] as const) {
-        if (v !== '' && (!DAY_RE.test(v) || Number.isNaN(Date.parse(v)))) throw invalid(`${name} must be a day YYYY-MM-DD`);
-      }
+      // Date.parse takes 2024-02-30 for 1 March; PostgreSQL refuses it (an internal error).
+      for (const [name, v] of [['from', req.from], ['to', req.to]] as const) if (v !== '') requireDate(v, name);
       const userId = userOf(req.userId, false);
       const limit = req.limit <= 0 ? 1000 : Math.min(req.limit, 10_000);
       const rows = await tokensByUserModelDay(deps.db, { from: req.from || month.from, to: req.to || month.to, ...(userId ? { userId } : {}), limit });
