@@ -5,6 +5,7 @@
 import { FormData, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { redactUrl } from '../config.js';
+import { scrubSecrets } from './openai-answers.js';
 
 /** What the provider says of a batch (the fields we act on). */
 export const BatchInfoSchema = z.looseObject({
@@ -121,8 +122,6 @@ export class BatchApi {
   }
 
   #scrub(text: string): string {
-    let out = text;
-    if (this.#apiKey && this.#apiKey.length >= 4) out = out.split(this.#apiKey).join('***');
-    return out.replace(/Bearer\s+\S+/gi, 'Bearer ***').replace(/\bsk-[A-Za-z0-9_*-]{6,}/g, 'sk-***');
+    return scrubSecrets(text, this.#apiKey);
   }
 }
