@@ -379,6 +379,7 @@ CREATE TABLE public.diary_summary_months (
     source_version bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_before text,
     CONSTRAINT diary_summary_months_month_check CHECK (((month >= 1) AND (month <= 12))),
     CONSTRAINT diary_summary_months_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'batched'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
 );
@@ -894,17 +895,38 @@ CREATE TRIGGER diary_summary_days_clear_announcement_update AFTER UPDATE ON publ
 
 
 --
--- Name: diary_summary_months diary_summary_months_after_write; Type: TRIGGER; Schema: public; Owner: -
+-- Name: diary_summary_months diary_summary_months_after_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_summary_months_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
+CREATE TRIGGER diary_summary_months_after_delete AFTER DELETE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
 
 
 --
--- Name: diary_summary_months diary_summary_months_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+-- Name: diary_summary_months diary_summary_months_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_summary_months_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
+CREATE TRIGGER diary_summary_months_after_insert AFTER INSERT ON public.diary_summary_months FOR EACH ROW WHEN ((new.status_before IS NULL)) EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_after_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_after_update AFTER UPDATE ON public.diary_summary_months FOR EACH ROW WHEN ((NOT (new.status_before IS DISTINCT FROM old.status_before))) EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement_insert AFTER INSERT ON public.diary_summary_months FOR EACH ROW WHEN (((new.status_before IS NULL) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement_update AFTER UPDATE ON public.diary_summary_months FOR EACH ROW WHEN (((NOT (new.status_before IS DISTINCT FROM old.status_before)) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
 
 
 --

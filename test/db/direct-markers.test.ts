@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { Db, Queryable } from '../../src/db/db.js';
-import { readDailyInput, readMonthlyInput, saveDailyOutcome, saveMonthlyOutcome, startDailyJob } from '../../src/db/summaries.js';
+import { markMonthlyProcessing, readDailyInput, readMonthlyInput, saveDailyOutcome, saveMonthlyOutcome, startDailyJob } from '../../src/db/summaries.js';
 import { START_DAILY_JOBS } from '../../src/db/sql/start-daily-job.js';
 import { BACKENDS, insertUser, suiteDb } from '../helpers/db.js';
 
@@ -20,7 +20,9 @@ type Op =
   | { kind: 'outcome'; day: number; status: 'done' | 'failed' | 'retrying'; stale: boolean }
   | { kind: 'hand'; day: number; status: 'done' | 'failed' | 'processing' }
   | { kind: 'settings' }
-  | { kind: 'month'; month: 1 | 2; status: 'done' | 'failed' };
+  | { kind: 'month'; month: 1 | 2; status: 'done' | 'failed' | 'retrying' }
+  | { kind: 'monthStart'; month: 1 | 2 }
+  | { kind: 'monthHand'; month: 1 | 2; status: 'done' | 'processing' };
 
 const day = fc.integer({ min: 0, max: DAYS.length - 1 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -32,7 +34,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('outcome' as const), day, status: fc.constantFrom('done' as const, 'failed' as const, 'retrying' as const), stale: fc.constant(false) }),
   fc.record({ kind: fc.constant('hand' as const), day, status: fc.constantFrom('done' as const, 'failed' as const, 'processing' as const) }),
   fc.record({ kind: fc.constant('settings' as const) }),
-  fc.record({ kind: fc.constant('month' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('done' as const, 'failed' as const) }),
+  fc.record({ kind: fc.constant('month' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('done' as const, 'failed' as const, 'retrying' as const) }),
+  fc.record({ kind: fc.constant('monthStart' as const), month: fc.constantFrom(1 as const, 2 as const) }),
+  fc.record({ kind: fc.constant('monthHand' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('done' as const, 'processing' as const) }),
 );
 
 async function apply(db: Db, u: string, o: Op, n: number): Promise<void> {
@@ -81,6 +85,16 @@ async function apply(db: Db, u: string, o: Op, n: number): Promise<void> {
       await saveMonthlyOutcome(db, u, 2024, o.month, input.version, { status: o.status, summary: 'm', model: 'm', error: o.status === 'done' ? null : 'e' });
       return;
     }
+    case 'monthStart':
+      await markMonthlyProcessing(db, u, 2024, o.month);
+      return;
+    case 'monthHand':
+      await db.query(
+        `INSERT INTO diary_summary_months (user_id, year, month, status, summary) SELECT user_id, year, month, $3, 'by hand' FROM diary_months WHERE user_id = $1 AND year = 2024 AND month = $2
+         ON CONFLICT (user_id, year, month) DO UPDATE SET status = excluded.status, updated_at = now()`,
+        [u, o.month, o.status],
+      );
+      return;
   }
 }
 
@@ -163,7 +177,7 @@ for (const backend of BACKENDS) {
 
 describe('direct markers on postgres: no marker trigger or currency function runs for a job', () => {
   const suite = suiteDb('postgres');
-  test('start and outcome of a daily job call none of the marker functions', async () => {
+  test('start and outcome of a daily and a monthly job call none of the marker functions', async () => {
     const db = suite();
     const u = await insertUser(db, 'UTC');
     await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, '2024-01-30', 'long enough text']);
@@ -172,11 +186,15 @@ describe('direct markers on postgres: no marker trigger or currency function run
       const job = await startDailyJob(tx, u, '2024-01-30', { minChars: MIN_CHARS, force: false });
       assert.ok(job);
       assert.equal(await saveDailyOutcome(tx, u, '2024-01-30', job.input.version, { status: 'done', summary: 's', model: 'm', error: null }), true);
+      const month = await readMonthlyInput(tx, u, 2024, 1);
+      assert.ok(month && (await markMonthlyProcessing(tx, u, 2024, 1)));
+      assert.equal(await saveMonthlyOutcome(tx, u, 2024, 1, month.version, { status: 'done', summary: 'm', model: 'm', error: null }), true);
       return tx.query<{ name: string; calls: number }>(
         `SELECT p.proname AS name, coalesce(pg_stat_get_xact_function_calls(p.oid), 0)::int AS calls
            FROM pg_proc p
           WHERE p.proname IN ('diary_daily_current', 'diary_monthly_current', 'diary_month_touch', 'diary_summary_days_after_write',
-                              'diary_summary_days_clear_announcement', 'diaries_before_write', 'diaries_after_write')
+                              'diary_summary_days_clear_announcement', 'diary_summary_months_after_write',
+                              'diary_summary_months_clear_announcement', 'diaries_before_write', 'diaries_after_write')
           ORDER BY 1`,
       );
     });
@@ -185,6 +203,6 @@ describe('direct markers on postgres: no marker trigger or currency function run
       `SELECT d.needs_daily_summary AS day, m.needs_monthly_summary AS month FROM diaries d JOIN diary_months m USING (user_id) WHERE d.user_id = $1`,
       [u],
     );
-    assert.deepEqual(marker, { day: false, month: true }, 'the day is summarized; its month now waits for its summary');
+    assert.deepEqual(marker, { day: false, month: false }, 'the day and its month are summarized');
   });
 });

@@ -4,8 +4,9 @@
 -- diary only to move its marker, and that UPDATE ran the diary's BEFORE trigger, which asked the
 -- currency query again; then it touched the month, whose BEFORE trigger asked the month's currency
 -- query. Each of these is a PL/pgSQL call with its own query, per row. The job statements
--- (START_DAILY_JOBS, SAVE_DAILY_OUTCOMES) now write each marker with the value it must have at the
--- moment of the write, which they can see: the row they wrote, the locked diary, the user's settings.
+-- (START_DAILY_JOBS, SAVE_DAILY_OUTCOMES, MARK_MONTHLY_PROCESSING, SAVE_MONTHLY_OUTCOMES) now write
+-- each marker with the value it must have at the moment of the write, which they can see: the row
+-- they wrote, the locked diary or month, the user's settings.
 --
 -- The triggers stay for writes from elsewhere (a summary or a diary edited by hand in SQL, the API's
 -- status marks, the batch leader): they fire only for rows whose write did not set status_before.
@@ -33,6 +34,26 @@ CREATE TRIGGER diary_summary_days_clear_announcement_insert AFTER INSERT ON diar
 CREATE TRIGGER diary_summary_days_clear_announcement_update AFTER UPDATE ON diary_summary_days
   FOR EACH ROW WHEN (NEW.status_before IS NOT DISTINCT FROM OLD.status_before AND NEW.status NOT IN ('processing', 'batched'))
   EXECUTE FUNCTION diary_summary_days_clear_announcement();
+
+-- The same for the monthly summaries (MARK_MONTHLY_PROCESSING, SAVE_MONTHLY_OUTCOMES).
+ALTER TABLE diary_summary_months ADD COLUMN status_before text;
+
+DROP TRIGGER diary_summary_months_after_write ON diary_summary_months;
+CREATE TRIGGER diary_summary_months_after_insert AFTER INSERT ON diary_summary_months
+  FOR EACH ROW WHEN (NEW.status_before IS NULL) EXECUTE FUNCTION diary_summary_months_after_write();
+CREATE TRIGGER diary_summary_months_after_update AFTER UPDATE ON diary_summary_months
+  FOR EACH ROW WHEN (NEW.status_before IS NOT DISTINCT FROM OLD.status_before)
+  EXECUTE FUNCTION diary_summary_months_after_write();
+CREATE TRIGGER diary_summary_months_after_delete AFTER DELETE ON diary_summary_months
+  FOR EACH ROW EXECUTE FUNCTION diary_summary_months_after_write();
+
+DROP TRIGGER diary_summary_months_clear_announcement ON diary_summary_months;
+CREATE TRIGGER diary_summary_months_clear_announcement_insert AFTER INSERT ON diary_summary_months
+  FOR EACH ROW WHEN (NEW.status_before IS NULL AND NEW.status NOT IN ('processing', 'batched'))
+  EXECUTE FUNCTION diary_summary_months_clear_announcement();
+CREATE TRIGGER diary_summary_months_clear_announcement_update AFTER UPDATE ON diary_summary_months
+  FOR EACH ROW WHEN (NEW.status_before IS NOT DISTINCT FROM OLD.status_before AND NEW.status NOT IN ('processing', 'batched'))
+  EXECUTE FUNCTION diary_summary_months_clear_announcement();
 
 -- A write of the marker alone is the marker: the writer decided it (a job statement, or the
 -- functions below). The BEFORE trigger still derives it when an input column changes (a diary
