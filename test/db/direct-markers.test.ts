@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { Db, Queryable } from '../../src/db/db.js';
-import { markMonthlyProcessing, readDailyInput, readMonthlyInput, saveDailyOutcome, saveMonthlyOutcome, startDailyJob } from '../../src/db/summaries.js';
+import {
+  markMonthlyProcessing,
+  readDailyInput,
+  readMonthlyInput,
+  saveDailyOutcome,
+  saveMonthlyOutcome,
+  setDailyStatus,
+  setMonthlyStatus,
+  startDailyJob,
+} from '../../src/db/summaries.js';
 import { START_DAILY_JOBS } from '../../src/db/sql/start-daily-job.js';
 import { BACKENDS, insertUser, suiteDb } from '../helpers/db.js';
 
@@ -22,6 +31,8 @@ type Op =
   | { kind: 'settings' }
   | { kind: 'month'; month: 1 | 2; status: 'done' | 'failed' | 'retrying' }
   | { kind: 'monthStart'; month: 1 | 2 }
+  | { kind: 'status'; day: number; status: 'queued' | 'processing' }
+  | { kind: 'monthStatus'; month: 1 | 2; status: 'queued' | 'processing' }
   | { kind: 'monthHand'; month: 1 | 2; status: 'done' | 'processing' };
 
 const day = fc.integer({ min: 0, max: DAYS.length - 1 });
@@ -36,6 +47,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('settings' as const) }),
   fc.record({ kind: fc.constant('month' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('done' as const, 'failed' as const, 'retrying' as const) }),
   fc.record({ kind: fc.constant('monthStart' as const), month: fc.constantFrom(1 as const, 2 as const) }),
+  fc.record({ kind: fc.constant('status' as const), day, status: fc.constantFrom('queued' as const, 'processing' as const) }),
+  fc.record({ kind: fc.constant('monthStatus' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('queued' as const, 'processing' as const) }),
   fc.record({ kind: fc.constant('monthHand' as const), month: fc.constantFrom(1 as const, 2 as const), status: fc.constantFrom('done' as const, 'processing' as const) }),
 );
 
@@ -85,6 +98,12 @@ async function apply(db: Db, u: string, o: Op, n: number): Promise<void> {
       await saveMonthlyOutcome(db, u, 2024, o.month, input.version, { status: o.status, summary: 'm', model: 'm', error: o.status === 'done' ? null : 'e' });
       return;
     }
+    case 'status':
+      await setDailyStatus(db, u, DAYS[o.day] as string, o.status);
+      return;
+    case 'monthStatus':
+      await setMonthlyStatus(db, u, 2024, o.month, o.status);
+      return;
     case 'monthStart':
       await markMonthlyProcessing(db, u, 2024, o.month);
       return;
@@ -177,7 +196,7 @@ for (const backend of BACKENDS) {
 
 describe('direct markers on postgres: no marker trigger or currency function runs for a job', () => {
   const suite = suiteDb('postgres');
-  test('start and outcome of a daily and a monthly job call none of the marker functions', async () => {
+  test('start and outcome of a daily and a monthly job, and the status marks, call none of the marker functions', async () => {
     const db = suite();
     const u = await insertUser(db, 'UTC');
     await db.query('INSERT INTO diaries (user_id, date, content) VALUES ($1, $2, $3)', [u, '2024-01-30', 'long enough text']);
@@ -189,6 +208,9 @@ describe('direct markers on postgres: no marker trigger or currency function run
       const month = await readMonthlyInput(tx, u, 2024, 1);
       assert.ok(month && (await markMonthlyProcessing(tx, u, 2024, 1)));
       assert.equal(await saveMonthlyOutcome(tx, u, 2024, 1, month.version, { status: 'done', summary: 'm', model: 'm', error: null }), true);
+      // A user asks for both again, over their done summaries: the API's status marks.
+      await setDailyStatus(tx, u, '2024-01-30', 'queued');
+      await setMonthlyStatus(tx, u, 2024, 1, 'queued');
       return tx.query<{ name: string; calls: number }>(
         `SELECT p.proname AS name, coalesce(pg_stat_get_xact_function_calls(p.oid), 0)::int AS calls
            FROM pg_proc p
@@ -203,6 +225,6 @@ describe('direct markers on postgres: no marker trigger or currency function run
       `SELECT d.needs_daily_summary AS day, m.needs_monthly_summary AS month FROM diaries d JOIN diary_months m USING (user_id) WHERE d.user_id = $1`,
       [u],
     );
-    assert.deepEqual(marker, { day: false, month: false }, 'the day and its month are summarized');
+    assert.deepEqual(marker, { day: true, month: true }, 'the day and its month wait for their summaries again');
   });
 });
