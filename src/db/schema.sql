@@ -86,11 +86,14 @@ CREATE FUNCTION public.diary_month_touch(p_user uuid, p_date date, p_at timestam
     LANGUAGE plpgsql
     AS $$
 BEGIN
-  INSERT INTO diary_months AS m (user_id, year, month, inputs_updated_at, inputs_version)
-  VALUES (p_user, extract(year FROM p_date)::int, extract(month FROM p_date)::int, p_at, 1)
+  INSERT INTO diary_months AS m (user_id, year, month, inputs_updated_at, inputs_version, needs_monthly_summary)
+  VALUES (p_user, extract(year FROM p_date)::int, extract(month FROM p_date)::int, p_at, 1,
+          NOT diary_monthly_current(p_user, extract(year FROM p_date)::int, extract(month FROM p_date)::int, p_at, 1))
   ON CONFLICT (user_id, year, month) DO UPDATE
     SET inputs_updated_at = greatest(m.inputs_updated_at, excluded.inputs_updated_at),
-        inputs_version = m.inputs_version + 1;
+        inputs_version = m.inputs_version + 1,
+        needs_monthly_summary = NOT diary_monthly_current(m.user_id, m.year, m.month,
+                                  greatest(m.inputs_updated_at, excluded.inputs_updated_at), m.inputs_version + 1);
 END $$;
 
 
@@ -107,20 +110,6 @@ BEGIN
     LEFT JOIN user_llms l ON l.user_id = s.user_id
     WHERE s.user_id = p_user AND s.year = p_year AND s.month = p_month
       AND diary_summary_is_current(s.status, s.updated_at, s.source_version, p_updated, p_version, l.updated_at));
-END $$;
-
-
---
--- Name: diary_months_before_write(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.diary_months_before_write() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-  NEW.needs_monthly_summary := NOT diary_monthly_current(
-    NEW.user_id, NEW.year, NEW.month, NEW.inputs_updated_at, NEW.inputs_version);
-  RETURN NEW;
 END $$;
 
 
@@ -277,10 +266,11 @@ CREATE FUNCTION public.user_llms_after_write() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-  UPDATE diaries d SET needs_daily_summary = d.needs_daily_summary
+  UPDATE diaries d SET needs_daily_summary = NOT diary_daily_current(d.user_id, d.date, d.updated_at, d.version)
     FROM diary_summary_days s
    WHERE s.user_id = NEW.user_id AND s.status = 'failed' AND d.user_id = s.user_id AND d.date = s.date;
-  UPDATE diary_months m SET needs_monthly_summary = m.needs_monthly_summary
+  UPDATE diary_months m
+     SET needs_monthly_summary = NOT diary_monthly_current(m.user_id, m.year, m.month, m.inputs_updated_at, m.inputs_version)
     FROM diary_summary_months s
    WHERE s.user_id = NEW.user_id AND s.status = 'failed'
      AND m.user_id = s.user_id AND m.year = s.year AND m.month = s.month;
@@ -365,6 +355,7 @@ CREATE TABLE public.diary_summary_days (
     source_version integer,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_before text,
     CONSTRAINT diary_summary_days_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'batched'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
 );
 
@@ -388,6 +379,7 @@ CREATE TABLE public.diary_summary_months (
     source_version bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_before text,
     CONSTRAINT diary_summary_months_month_check CHECK (((month >= 1) AND (month <= 12))),
     CONSTRAINT diary_summary_months_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'processing'::text, 'batched'::text, 'done'::text, 'failed'::text, 'retrying'::text])))
 );
@@ -864,42 +856,77 @@ CREATE TRIGGER diaries_after_write AFTER INSERT OR DELETE OR UPDATE OF user_id, 
 -- Name: diaries diaries_before_write; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE OF user_id, date, content, version, needs_daily_summary, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
+CREATE TRIGGER diaries_before_write BEFORE INSERT OR UPDATE OF user_id, date, content, version, updated_at ON public.diaries FOR EACH ROW EXECUTE FUNCTION public.diaries_before_write();
 
 
 --
--- Name: diary_months diary_months_before_write; Type: TRIGGER; Schema: public; Owner: -
+-- Name: diary_summary_days diary_summary_days_after_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_months_before_write BEFORE INSERT OR UPDATE OF user_id, year, month, inputs_updated_at, inputs_version, needs_monthly_summary ON public.diary_months FOR EACH ROW EXECUTE FUNCTION public.diary_months_before_write();
-
-
---
--- Name: diary_summary_days diary_summary_days_after_write; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER diary_summary_days_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diary_summary_days FOR EACH ROW EXECUTE FUNCTION public.diary_summary_days_after_write();
+CREATE TRIGGER diary_summary_days_after_delete AFTER DELETE ON public.diary_summary_days FOR EACH ROW EXECUTE FUNCTION public.diary_summary_days_after_write();
 
 
 --
--- Name: diary_summary_days diary_summary_days_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+-- Name: diary_summary_days diary_summary_days_after_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_summary_days_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_days FOR EACH ROW EXECUTE FUNCTION public.diary_summary_days_clear_announcement();
-
-
---
--- Name: diary_summary_months diary_summary_months_after_write; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER diary_summary_months_after_write AFTER INSERT OR DELETE OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
+CREATE TRIGGER diary_summary_days_after_insert AFTER INSERT ON public.diary_summary_days FOR EACH ROW WHEN ((new.status_before IS NULL)) EXECUTE FUNCTION public.diary_summary_days_after_write();
 
 
 --
--- Name: diary_summary_months diary_summary_months_clear_announcement; Type: TRIGGER; Schema: public; Owner: -
+-- Name: diary_summary_days diary_summary_days_after_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER diary_summary_months_clear_announcement AFTER INSERT OR UPDATE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
+CREATE TRIGGER diary_summary_days_after_update AFTER UPDATE ON public.diary_summary_days FOR EACH ROW WHEN ((NOT (new.status_before IS DISTINCT FROM old.status_before))) EXECUTE FUNCTION public.diary_summary_days_after_write();
+
+
+--
+-- Name: diary_summary_days diary_summary_days_clear_announcement_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_days_clear_announcement_insert AFTER INSERT ON public.diary_summary_days FOR EACH ROW WHEN (((new.status_before IS NULL) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_days_clear_announcement();
+
+
+--
+-- Name: diary_summary_days diary_summary_days_clear_announcement_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_days_clear_announcement_update AFTER UPDATE ON public.diary_summary_days FOR EACH ROW WHEN (((NOT (new.status_before IS DISTINCT FROM old.status_before)) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_days_clear_announcement();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_after_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_after_delete AFTER DELETE ON public.diary_summary_months FOR EACH ROW EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_after_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_after_insert AFTER INSERT ON public.diary_summary_months FOR EACH ROW WHEN ((new.status_before IS NULL)) EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_after_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_after_update AFTER UPDATE ON public.diary_summary_months FOR EACH ROW WHEN ((NOT (new.status_before IS DISTINCT FROM old.status_before))) EXECUTE FUNCTION public.diary_summary_months_after_write();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement_insert AFTER INSERT ON public.diary_summary_months FOR EACH ROW WHEN (((new.status_before IS NULL) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
+
+
+--
+-- Name: diary_summary_months diary_summary_months_clear_announcement_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER diary_summary_months_clear_announcement_update AFTER UPDATE ON public.diary_summary_months FOR EACH ROW WHEN (((NOT (new.status_before IS DISTINCT FROM old.status_before)) AND (new.status <> ALL (ARRAY['processing'::text, 'batched'::text])))) EXECUTE FUNCTION public.diary_summary_months_clear_announcement();
 
 
 --

@@ -6,7 +6,6 @@
 //
 // Each statement is a literal text in src/db/sql/ (one operation per file, with its parameters,
 // result and indexes); this module runs them with typed arguments and rows.
-import { coalesce } from '../coalesce.js';
 import type { Queryable } from './db.js';
 import type { AttemptRecord } from './job-history.js';
 import type { UserLlmSettings } from './users.js';
@@ -17,7 +16,8 @@ import { SAVE_DAILY_OUTCOMES } from './sql/save-daily-outcomes.js';
 import { SAVE_MONTHLY_OUTCOMES } from './sql/save-monthly-outcomes.js';
 import { SET_DAILY_STATUS } from './sql/set-daily-status.js';
 import { SET_MONTHLY_STATUS } from './sql/set-monthly-status.js';
-import { START_DAILY_JOB } from './sql/start-daily-job.js';
+import { START_DAILY_JOBS } from './sql/start-daily-job.js';
+import { inTurn, type TurnStatement } from './turn-batch.js';
 
 export type SummaryStatus = 'queued' | 'processing' | 'batched' | 'done' | 'failed' | 'retrying';
 
@@ -60,7 +60,7 @@ export interface StartedJob<I> {
   llm: UserLlmSettings;
 }
 
-/** The user's settings columns of START_DAILY_JOB and MARK_MONTHLY_PROCESSING. */
+/** The user's settings columns of START_DAILY_JOBS and MARK_MONTHLY_PROCESSING. */
 interface LlmColumns {
   llm_provider: string | null;
   llm_model: string | null;
@@ -78,7 +78,7 @@ function llmSettings(r: LlmColumns): UserLlmSettings {
 // regenerable: the marker that made the day or month a target is lost with it, so the next tick
 // publishes the job again. WAL order keeps every later synchronous commit (a diary save) from
 // becoming durable without them. This took a commit from ~0.9 ms to ~0.2 ms here and most of the
-// wait out of each job. So each job statement (START_DAILY_JOB, MARK_MONTHLY_PROCESSING,
+// wait out of each job. So each job statement (START_DAILY_JOBS, MARK_MONTHLY_PROCESSING,
 // SAVE_*_OUTCOMES) selects set_config('synchronous_commit', 'off', true), for its own transaction
 // only; the API's status writes (SET_*_STATUS) stay synchronous.
 //
@@ -98,26 +98,49 @@ export async function readDailyInput(db: Queryable, userId: string, date: string
   return row && { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary };
 }
 
+interface DailyStart {
+  userId: string;
+  date: string;
+  minChars: number;
+  force: boolean;
+}
+type DailyStartRow = { n: number; content: string; content_chars: number; version: number; needs_daily_summary: boolean; due: boolean } & LlmColumns;
+
+/** START_DAILY_JOBS for the jobs that start in the same turn (see turn-batch.ts). */
+const DAILY_STARTS: TurnStatement<DailyStart, StartedJob<DailyInput> | undefined> = {
+  key: (j) => `${j.userId}\u0000${j.date}`.toLowerCase(),
+  maxBatch: 100,
+  async run(db, jobs) {
+    const rows = await db.query<DailyStartRow>(
+      START_DAILY_JOBS,
+      [jobs.map((j) => j.userId), jobs.map((j) => j.date), jobs.map((j) => j.minChars), jobs.map((j) => j.force)],
+      PREPARED,
+    );
+    const started = new Array<StartedJob<DailyInput> | undefined>(jobs.length).fill(undefined);
+    for (const row of rows) {
+      if (!row.due) continue;
+      started[Number(row.n) - 1] = {
+        input: { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary },
+        llm: llmSettings(row),
+      };
+    }
+    return started;
+  },
+};
+
 /**
- * Starts a daily job in one round trip: reads the diary and the user's LLM settings and, when there
- * is work (at least `minChars` long, and no current summary unless `force`), marks the summary
- * `processing`. Undefined when there is nothing to do. The row is locked before it is marked, in
- * the order every summary write uses.
+ * Starts a daily job: reads the diary and the user's LLM settings and, when there is work (at
+ * least `minChars` long, and no current summary unless `force`), marks the summary `processing`.
+ * Undefined when there is nothing to do. The row is locked before it is marked, in the order every
+ * summary write uses. Jobs that start in the same turn share one statement.
  */
-export async function startDailyJob(
+export function startDailyJob(
   db: Queryable,
   userId: string,
   date: string,
   opts: { minChars: number; force: boolean },
 ): Promise<StartedJob<DailyInput> | undefined> {
-  const [row] = await db.query<
-    { content: string; content_chars: number; version: number; needs_daily_summary: boolean; due: boolean } & LlmColumns
-  >(START_DAILY_JOB, [userId, date, opts.minChars, opts.force], PREPARED);
-  if (!row?.due) return undefined;
-  return {
-    input: { content: row.content, chars: row.content_chars, version: row.version, needsSummary: row.needs_daily_summary },
-    llm: llmSettings(row),
-  };
+  return inTurn(db, DAILY_STARTS, { userId, date, minChars: opts.minChars, force: opts.force });
 }
 
 /** The month's diaries in date order, each as its current daily summary when there is one, else its raw text. */
@@ -177,22 +200,15 @@ interface OutcomeRow {
   outcome: SummaryOutcome;
 }
 
-/** SAVE_DAILY_OUTCOMES or SAVE_MONTHLY_OUTCOMES, and how many key arrays lead its parameters. */
-interface OutcomeStatement {
-  sql: string;
-  keys: number;
-}
-const DAILY_OUTCOMES: OutcomeStatement = { sql: SAVE_DAILY_OUTCOMES, keys: 2 }; // user_id, date
-const MONTHLY_OUTCOMES: OutcomeStatement = { sql: SAVE_MONTHLY_OUTCOMES, keys: 3 }; // user_id, year, month
-
 /**
- * Stores outcomes in one statement, each only if its input is still at its version; answers, per
- * row, whether it was stored. A key may appear once.
+ * Stores outcomes in one statement (SAVE_DAILY_OUTCOMES or SAVE_MONTHLY_OUTCOMES, led by `keys` key
+ * arrays), each only if its input is still at its version; answers, per row, whether it was stored.
+ * A key may appear once.
  */
-async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly OutcomeRow[]): Promise<boolean[]> {
-  const keyArrays = Array.from({ length: s.keys }, (_, i) => rows.map((r) => r.key[i]));
+async function saveOutcomes(db: Queryable, sql: string, keys: number, rows: readonly OutcomeRow[]): Promise<boolean[]> {
+  const keyArrays = Array.from({ length: keys }, (_, i) => rows.map((r) => r.key[i]));
   const saved = await db.query<{ n: number }>(
-    s.sql,
+    sql,
     [
       ...keyArrays,
       rows.map((r) => r.version),
@@ -217,66 +233,23 @@ async function saveOutcomes(db: Queryable, s: OutcomeStatement, rows: readonly O
   return rows.map((_, i) => stored.has(i + 1));
 }
 
-// Outcomes of jobs that finish in the same event-loop turn on the same connection or pool are
-// stored by one statement: one plan, one commit and one round trip for them all. Measured serially,
-// PostgreSQL's CPU per stored outcome halved with batches of 10.
-const writers = new WeakMap<Queryable, Map<OutcomeStatement, (row: OutcomeRow) => Promise<boolean | Error>>>();
-async function saveOutcome(db: Queryable, s: OutcomeStatement, row: OutcomeRow): Promise<boolean> {
-  let byStatement = writers.get(db);
-  if (!byStatement) {
-    byStatement = new Map();
-    writers.set(db, byStatement);
-  }
-  let write = byStatement.get(s);
-  if (!write) {
-    write = coalesce((rows: readonly OutcomeRow[]) => saveInRounds(db, s, rows), 100);
-    byStatement.set(s, write);
-  }
-  const stored = await write(row);
-  if (stored instanceof Error) throw stored;
-  return stored;
+// Outcomes of jobs that finish in the same turn share one statement (see turn-batch.ts).
+function outcomeStatement(sql: string, keys: number): TurnStatement<OutcomeRow, boolean> {
+  return {
+    key: (r) => r.key.map(String).join('\u0000').toLowerCase(),
+    maxBatch: 100,
+    run: (db, rows) => saveOutcomes(db, sql, keys, rows),
+  };
 }
-
-/** A key may appear once per statement (ON CONFLICT cannot update a row twice): repeats go in later rounds. */
-async function saveInRounds(db: Queryable, s: OutcomeStatement, rows: readonly OutcomeRow[]): Promise<Array<boolean | Error>> {
-  const result = new Array<boolean | Error>(rows.length).fill(false);
-  let pending = rows.map((row, i) => ({ row, i }));
-  while (pending.length > 0) {
-    const seen = new Set<string>();
-    const round: typeof pending = [];
-    const later: typeof pending = [];
-    for (const p of pending) {
-      const k = p.row.key.map(String).join('\u0000').toLowerCase();
-      (seen.has(k) ? later : round).push(p);
-      seen.add(k);
-    }
-    const stored = await saveRound(db, s, round.map((p) => p.row));
-    round.forEach((p, j) => (result[p.i] = stored[j] ?? false));
-    pending = later;
-  }
-  return result;
-}
-
-/**
- * One statement for the round; when it fails with several rows, each row is tried alone, so a bad
- * row fails its own job only, not the jobs that happened to finish in the same turn.
- */
-async function saveRound(db: Queryable, s: OutcomeStatement, rows: readonly OutcomeRow[]): Promise<Array<boolean | Error>> {
-  const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
-  try {
-    return await saveOutcomes(db, s, rows);
-  } catch (err) {
-    if (rows.length === 1) return [asError(err)];
-    return Promise.all(rows.map((r) => saveOutcomes(db, s, [r]).then(([stored]) => stored ?? false, asError)));
-  }
-}
+const DAILY_OUTCOMES = outcomeStatement(SAVE_DAILY_OUTCOMES, 2); // user_id, date
+const MONTHLY_OUTCOMES = outcomeStatement(SAVE_MONTHLY_OUTCOMES, 3); // user_id, year, month
 
 /**
  * Stores a daily outcome if the diary is still at `version`; returns false (nothing written) when
  * the diary changed or vanished meanwhile. Upsert on (user_id, date).
  */
 export function saveDailyOutcome(db: Queryable, userId: string, date: string, version: number, outcome: SummaryOutcome): Promise<boolean> {
-  return saveOutcome(db, DAILY_OUTCOMES, { key: [userId, date], version, outcome });
+  return inTurn(db, DAILY_OUTCOMES, { key: [userId, date], version, outcome });
 }
 
 /** Stores a monthly outcome if the month's inputs are still at `version`. Upsert on (user_id, year, month). */
@@ -288,5 +261,5 @@ export function saveMonthlyOutcome(
   version: number,
   outcome: SummaryOutcome,
 ): Promise<boolean> {
-  return saveOutcome(db, MONTHLY_OUTCOMES, { key: [userId, year, month], version, outcome });
+  return inTurn(db, MONTHLY_OUTCOMES, { key: [userId, year, month], version, outcome });
 }

@@ -14,10 +14,17 @@
 // Index: diaries (user_id, date) unique; diary_summary_days (user_id, date) unique (the upsert).
 // The attempt row goes in with the outcome (one statement, one commit): `superseded` when the
 // outcome was not stored because the diary changed meanwhile; none for a user deleted meanwhile.
-// The diaries are locked in key order (input), and their months through the triggers in the same
-// order, so concurrent batches cannot deadlock. A failure keeps the last good summary text and
+// The diaries are locked in key order (input), and their months after all of them, in key order
+// too, so concurrent batches cannot deadlock. A failure keeps the last good summary text and
 // model; a success replaces them and resets attempts. set_config turns synchronous_commit off for
 // this transaction only (see "Asynchronous commit" in ../summaries.ts).
+// Markers (migration 0015): the statement writes them itself, and status_before tells the triggers
+// to leave these rows alone. marked: the diary's needs_daily_summary from the row just written, the
+// locked diary and the user's settings (diary_summary_is_current), and its announcement spent when
+// the job ended (what the clear_announcement trigger did). touched: a write that settled or
+// unsettled a summary (diary_summary_write_settles, old status from status_before) changed its
+// month's inputs: one version step per such day, as diary_month_touch counts, and the month's
+// marker from its summary row with the new inputs.
 export const SAVE_DAILY_OUTCOMES = `
 WITH v AS (
        SELECT *
@@ -33,8 +40,9 @@ WITH v AS (
           FOR UPDATE OF i),
      saved AS (
        INSERT INTO diary_summary_days AS s
-              (user_id, date, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
-       SELECT v.user_id, v.date, v.version, v.status, v.summary, v.model, v.error, v.input_tokens, v.output_tokens, 1
+              (user_id, date, source_version, status, summary, model, error, input_tokens, output_tokens, attempts,
+               status_before)
+       SELECT v.user_id, v.date, v.version, v.status, v.summary, v.model, v.error, v.input_tokens, v.output_tokens, 1, ''
          FROM v JOIN input ON input.user_id = v.user_id AND input.date = v.date
         ORDER BY v.user_id, v.date
        ON CONFLICT (user_id, date) DO UPDATE SET
@@ -46,12 +54,49 @@ WITH v AS (
          output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
          source_version = excluded.source_version,
          attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
-         updated_at = now()
+         updated_at = now(),
+         status_before = s.status
        -- A failure never replaces a done summary of the same input version: another delivery
        -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
        WHERE excluded.status = 'done' OR s.status <> 'done'
           OR s.source_version IS DISTINCT FROM excluded.source_version
-       RETURNING user_id, date),
+       RETURNING user_id, date, status, updated_at, source_version, status_before),
+     marked AS (
+       UPDATE diaries d
+          SET needs_daily_summary = NOT diary_summary_is_current(saved.status, saved.updated_at, saved.source_version,
+                                                                 d.updated_at, d.version, l.updated_at),
+              announced_at = CASE WHEN saved.status IN ('processing', 'batched') THEN d.announced_at END,
+              announced_via = CASE WHEN saved.status IN ('processing', 'batched') THEN d.announced_via END,
+              reannounce_at = CASE WHEN saved.status IN ('processing', 'batched') THEN d.reannounce_at END
+         FROM saved LEFT JOIN user_llms l ON l.user_id = saved.user_id
+        WHERE d.user_id = saved.user_id AND d.date = saved.date
+          AND (d.needs_daily_summary = diary_summary_is_current(saved.status, saved.updated_at, saved.source_version,
+                                                                d.updated_at, d.version, l.updated_at)
+               OR (d.announced_at IS NOT NULL AND saved.status NOT IN ('processing', 'batched')))),
+     settled AS (
+       SELECT saved.user_id, extract(year FROM saved.date)::int AS year, extract(month FROM saved.date)::int AS month,
+              max(saved.updated_at) AS at, count(*) AS steps
+         FROM saved
+        WHERE diary_summary_write_settles(CASE WHEN saved.status_before = '' THEN 'INSERT' ELSE 'UPDATE' END,
+                                          nullif(saved.status_before, ''), saved.status)
+        GROUP BY 1, 2, 3),
+     touched AS (
+       INSERT INTO diary_months AS m (user_id, year, month, inputs_updated_at, inputs_version, needs_monthly_summary)
+       SELECT t.user_id, t.year, t.month, t.at, t.steps,
+              NOT EXISTS (SELECT 1 FROM diary_summary_months ms LEFT JOIN user_llms l ON l.user_id = ms.user_id
+                           WHERE ms.user_id = t.user_id AND ms.year = t.year AND ms.month = t.month
+                             AND diary_summary_is_current(ms.status, ms.updated_at, ms.source_version, t.at, t.steps, l.updated_at))
+         FROM settled t
+        ORDER BY t.user_id, t.year, t.month
+       ON CONFLICT (user_id, year, month) DO UPDATE SET
+         inputs_updated_at = greatest(m.inputs_updated_at, excluded.inputs_updated_at),
+         inputs_version = m.inputs_version + excluded.inputs_version,
+         needs_monthly_summary = NOT EXISTS (
+           SELECT 1 FROM diary_summary_months ms LEFT JOIN user_llms l ON l.user_id = ms.user_id
+            WHERE ms.user_id = m.user_id AND ms.year = m.year AND ms.month = m.month
+              AND diary_summary_is_current(ms.status, ms.updated_at, ms.source_version,
+                                           greatest(m.inputs_updated_at, excluded.inputs_updated_at),
+                                           m.inputs_version + excluded.inputs_version, l.updated_at))),
      attempt AS (
        INSERT INTO job_attempts (kind, user_id, period, message_id, trigger, subscriber, delivery_count,
                                  queued_ms, running_ms, outcome, error_class, error, input_tokens, output_tokens)

@@ -20,6 +20,10 @@
 // A failure keeps the last good summary text and model; a success replaces them and resets
 // attempts. set_config turns synchronous_commit off for this transaction only (see
 // "Asynchronous commit" in ../summaries.ts).
+// Markers (migration 0015): marked writes the month's needs_monthly_summary from the row just
+// written, the locked month and the user's settings (diary_summary_is_current), and spends its
+// announcement when the job ended (what the clear_announcement trigger did); status_before tells
+// the summary triggers to leave these rows alone.
 export const SAVE_MONTHLY_OUTCOMES = `
 WITH v AS (
        SELECT *
@@ -36,9 +40,9 @@ WITH v AS (
           FOR UPDATE OF i),
      saved AS (
        INSERT INTO diary_summary_months AS s
-              (user_id, year, month, source_version, status, summary, model, error, input_tokens, output_tokens, attempts)
+              (user_id, year, month, source_version, status, summary, model, error, input_tokens, output_tokens, attempts, status_before)
        SELECT v.user_id, v.year, v.month, v.version, v.status, v.summary, v.model, v.error,
-              v.input_tokens, v.output_tokens, 1
+              v.input_tokens, v.output_tokens, 1, ''
          FROM v JOIN input ON input.user_id = v.user_id AND input.year = v.year AND input.month = v.month
         ORDER BY v.user_id, v.year, v.month
        ON CONFLICT (user_id, year, month) DO UPDATE SET
@@ -50,12 +54,25 @@ WITH v AS (
          output_tokens = coalesce(excluded.output_tokens, s.output_tokens),
          source_version = excluded.source_version,
          attempts = CASE WHEN excluded.status = 'done' THEN 0 ELSE s.attempts + 1 END,
-         updated_at = now()
+         updated_at = now(),
+         status_before = s.status
        -- A failure never replaces a done summary of the same input version: another delivery
        -- of the job (a redelivery, a dead-lettered copy giving up) finished it meanwhile.
        WHERE excluded.status = 'done' OR s.status <> 'done'
           OR s.source_version IS DISTINCT FROM excluded.source_version
-       RETURNING user_id, year, month),
+       RETURNING user_id, year, month, status, updated_at, source_version),
+     marked AS (
+       UPDATE diary_months m
+          SET needs_monthly_summary = NOT diary_summary_is_current(saved.status, saved.updated_at, saved.source_version,
+                                                                   m.inputs_updated_at, m.inputs_version, l.updated_at),
+              announced_at = CASE WHEN saved.status IN ('processing', 'batched') THEN m.announced_at END,
+              announced_via = CASE WHEN saved.status IN ('processing', 'batched') THEN m.announced_via END,
+              reannounce_at = CASE WHEN saved.status IN ('processing', 'batched') THEN m.reannounce_at END
+         FROM saved LEFT JOIN user_llms l ON l.user_id = saved.user_id
+        WHERE m.user_id = saved.user_id AND m.year = saved.year AND m.month = saved.month
+          AND (m.needs_monthly_summary = diary_summary_is_current(saved.status, saved.updated_at, saved.source_version,
+                                                                  m.inputs_updated_at, m.inputs_version, l.updated_at)
+               OR (m.announced_at IS NOT NULL AND saved.status NOT IN ('processing', 'batched')))),
      attempt AS (
        INSERT INTO job_attempts (kind, user_id, period, message_id, trigger, subscriber, delivery_count,
                                  queued_ms, running_ms, outcome, error_class, error, input_tokens, output_tokens)
