@@ -2,14 +2,13 @@
 // in sql/llm-batches.ts.
 import type { Db, Queryable } from './db.js';
 import {
-  ABANDON_SUBMITTED,
   BATCH_REQUESTS,
   END_BATCH,
+  END_BATCHES_LIVE,
   GIVE_BACK_UPLOADS,
   MARK_SUBMITTED,
   PRUNE_RESOLVED,
   RECORD_POLL,
-  REFUSED_UPLOAD,
   RELEASE_DAILY,
   RELEASE_MONTHLY,
   RESOLVE_REQUESTS,
@@ -145,27 +144,31 @@ export async function releaseTargets(db: Queryable, targets: readonly BatchTarge
   if (months.length > 0) await db.query(RELEASE_MONTHLY, [months.map((t) => t.userId), months.map((t) => t.year), months.map((t) => t.month)]);
 }
 
-/**
- * LLM_BATCH off: requests that wait for a batch (and, with `unreadable`, those inside submitted
- * batches nobody can read any more) run live; their targets go back to the scheduler. One
- * transaction, as in a batch's resolution. Returns how many requests went live.
- */
-export async function sendLive(db: Db, why: string, unreadable: boolean): Promise<number> {
+type LiveRequest = { kind: string; user_id: string; period: string };
+
+/** In one transaction, as in a batch's resolution: requests `take` made live send their targets back. */
+async function runLive(db: Db, take: (tx: Queryable) => Promise<LiveRequest[]>): Promise<number> {
   return db.transaction(async (tx) => {
-    const rows = await tx.query<{ kind: string; user_id: string; period: string }>(SEND_WAITING_LIVE, [why]);
-    if (unreadable) rows.push(...(await tx.query<{ kind: string; user_id: string; period: string }>(ABANDON_SUBMITTED, [why])));
+    const rows = await take(tx);
     await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
     return rows.length;
   });
 }
 
+/**
+ * LLM_BATCH off: requests that wait for a batch (and, with `unreadable`, those inside submitted
+ * batches nobody can read any more) run live. Returns how many requests went live.
+ */
+export function sendLive(db: Db, why: string, unreadable: boolean): Promise<number> {
+  return runLive(db, async (tx) => [
+    ...(await tx.query<LiveRequest>(SEND_WAITING_LIVE, [why])),
+    ...(unreadable ? await tx.query<LiveRequest>(END_BATCHES_LIVE, [why, 'submitted', null]) : []),
+  ]);
+}
+
 /** A batch the provider refused for good: it ends, and its requests run live. Returns how many. */
-export async function refuseUpload(db: Db, batchId: string, why: string): Promise<number> {
-  return db.transaction(async (tx) => {
-    const rows = await tx.query<{ kind: string; user_id: string; period: string }>(REFUSED_UPLOAD, [batchId, why]);
-    await releaseTargets(tx, rows.flatMap((r) => targetOf(r.kind, r.user_id, r.period) ?? []));
-    return rows.length;
-  });
+export function refuseUpload(db: Db, batchId: string, why: string): Promise<number> {
+  return runLive(db, (tx) => tx.query<LiveRequest>(END_BATCHES_LIVE, [why, 'uploading', batchId]));
 }
 
 /** Forgets requests and batches resolved before `before` (see PRUNE_RESOLVED). */

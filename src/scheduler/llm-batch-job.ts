@@ -99,14 +99,15 @@ export function llmBatchJob(options: LlmBatchJobOptions): ScheduledJob {
         if (live > 0) logger.warn({ requests: live }, 'LLM_BATCH is off: requests set aside for a batch run live');
         result.failed += live;
       }
-      for (const batch of provider ? await submittedBatches(db) : []) {
-        if (!provider) break;
-        try {
-          const r = await pollBatch(db, provider, options, batch, logger);
-          result.found += r.stored;
-          result.failed += r.live;
-        } catch (err) {
-          logger.warn({ batch: batch.id, provider_batch: batch.provider_batch_id, err: toError(err).message }, 'batch poll failed; the next tick tries again');
+      if (provider) {
+        for (const batch of await submittedBatches(db)) {
+          try {
+            const r = await pollBatch(db, provider, options, batch, logger);
+            result.found += r.stored;
+            result.failed += r.live;
+          } catch (err) {
+            logger.warn({ batch: batch.id, provider_batch: batch.provider_batch_id, err: toError(err).message }, 'batch poll failed; the next tick tries again');
+          }
         }
       }
       const pruned = await pruneResolved(db, new Date(now.getTime() - BATCH_RETENTION_MS));

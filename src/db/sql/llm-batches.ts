@@ -243,35 +243,21 @@ UPDATE llm_batch_requests
 RETURNING kind, user_id::text AS user_id, period`;
 
 /**
- * ABANDON_SUBMITTED: the provider's endpoint is no longer configured, so submitted batches cannot
- * be read: they end, and their requests run live (paid twice at worst, never lost).
- * Parameters: $1 why text. Returns: kind text, user_id text, period text of each request.
- * Index: llm_batches_open; llm_batch_requests_batch.
+ * END_BATCHES_LIVE: batches whose requests can no longer come back as answers end, and those
+ * requests run live (their targets go back to the scheduler through RELEASE_*): every submitted
+ * batch when no endpoint is left to read them ($2 'submitted', $3 NULL; paid twice at worst, never
+ * lost), or one batch the provider refused for good ($2 'uploading', $3 its id), which would be
+ * refused again every tick. Parameters: $1 why text, $2 state text, $3 batch id bigint or NULL.
+ * Returns: kind text, user_id text, period text of each request.
+ * Index: llm_batches_open (or its primary key); llm_batch_requests_batch.
  */
-export const ABANDON_SUBMITTED = `
+export const END_BATCHES_LIVE = `
 WITH ended AS (
        UPDATE llm_batches SET state = 'ended', ended_at = now(), error = coalesce(error, $1::text)
-        WHERE state = 'submitted'
+        WHERE state = $2::text AND ($3::bigint IS NULL OR id = $3::bigint)
        RETURNING id)
 UPDATE llm_batch_requests r
    SET state = 'live', error = $1::text, resolved_at = now()
-  FROM ended
- WHERE r.batch_id = ended.id AND r.state = 'batched'
-RETURNING r.kind, r.user_id::text AS user_id, r.period`;
-
-/**
- * REFUSED_UPLOAD: the provider refused a batch for good (a 4xx other than 408, 409 or 429): it ends
- * unsubmitted, and its requests run live instead of waiting to be refused again every tick.
- * Parameters: $1 batch id bigint, $2 why text. Returns: kind text, user_id text, period text of
- * each request. Index: llm_batches primary key; llm_batch_requests_batch.
- */
-export const REFUSED_UPLOAD = `
-WITH ended AS (
-       UPDATE llm_batches SET state = 'ended', ended_at = now(), error = $2::text
-        WHERE id = $1::bigint AND state = 'uploading'
-       RETURNING id)
-UPDATE llm_batch_requests r
-   SET state = 'live', error = $2::text, resolved_at = now()
   FROM ended
  WHERE r.batch_id = ended.id AND r.state = 'batched'
 RETURNING r.kind, r.user_id::text AS user_id, r.period`;
