@@ -14,7 +14,10 @@ export interface TurnStatement<R, O> {
   maxBatch: number;
 }
 
-const writers = new WeakMap<Queryable, Map<TurnStatement<never, unknown>, (row: never) => Promise<unknown>>>();
+// Per connection or pool, each statement's batcher. The map holds batchers of several row types;
+// the statement object itself is the key, so the one cast below cannot pair a row with another's.
+type Batcher<R, O> = (row: R) => Promise<O | Error>;
+const writers = new WeakMap<Queryable, Map<object, Batcher<never, unknown>>>();
 
 /** Queues `row` for this turn's statement `s` on `db` and answers its result. */
 export async function inTurn<R, O>(db: Queryable, s: TurnStatement<R, O>, row: R): Promise<O> {
@@ -23,10 +26,10 @@ export async function inTurn<R, O>(db: Queryable, s: TurnStatement<R, O>, row: R
     byStatement = new Map();
     writers.set(db, byStatement);
   }
-  let write = byStatement.get(s as unknown as TurnStatement<never, unknown>) as ((row: R) => Promise<O | Error>) | undefined;
+  let write = byStatement.get(s) as Batcher<R, O> | undefined;
   if (!write) {
     write = coalesce((rows: readonly R[]) => inRounds(db, s, rows), s.maxBatch);
-    byStatement.set(s as unknown as TurnStatement<never, unknown>, write as (row: never) => Promise<unknown>);
+    byStatement.set(s, write);
   }
   const out = await write(row);
   if (out instanceof Error) throw out;
