@@ -28,7 +28,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 test('/metrics counters and the duration histogram move when jobs are processed', async () => {
   const { userId, dates } = await w.seed(3);
   w.llm.script(...Array.from({ length: 3 }, () => ({ type: 'ok' as const, latencyMs: 120 })));
-  const sub = await startSubscriber(w);
+  const sub = await startSubscriber(w, { LOG_LEVEL: 'debug' });
   const port = Number((await sub.waitForLog((l) => l.msg === 'metrics listening')).metrics_port);
   const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const before = await scrape();
@@ -50,7 +50,7 @@ test('/metrics counters and the duration histogram move when jobs are processed'
   assert.ok(sample(afterText, 'diary_llm_tokens_total', { kind: 'input' }) > 0, 'tokens counted');
   assert.equal(sample(afterText, 'diary_jobs_in_flight'), 0);
   assert.equal(sample(afterText, 'diary_redis_connected', { role: 'main' }), 1);
-  // Every line about a job carries its identity.
+  // Every line about a job carries its identity ('job finished' is at debug).
   const line = sub.logs.find((l) => l.msg === 'job finished');
   assert.ok(line, 'a job log line');
   for (const k of ['type', 'user_id', 'date', 'message_id', 'attempt']) assert.ok(k in line, `job line has ${k}`);
