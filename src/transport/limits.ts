@@ -106,9 +106,13 @@ export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
     llmTokens: (options) => createTokenBudget(scripts, keys, options),
     userSlots: (options) => createUserSlots(scripts, keys, options),
     jobBudget({ limit, windowMs = 3_600_000, now }) {
+      // A job's member in the window need only be unique: this process's random prefix and a
+      // counter are, at a fraction of randomBytes per job (issue 19's profile).
+      const prefix = randomBytes(8).toString('hex');
+      let taken = 0;
       return {
         take: (userId) =>
-          run(scripts, BUDGET, [keys.userJobs(userId)], [limit, windowMs, now ? now() : '', randomBytes(8).toString('hex')]),
+          run(scripts, BUDGET, [keys.userJobs(userId)], [limit, windowMs, now ? now() : '', `${prefix}:${(taken++).toString(36)}`]),
       };
     },
   };
