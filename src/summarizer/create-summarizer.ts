@@ -117,6 +117,7 @@ function cached(settings: unknown, build: () => Summarizer): Summarizer {
 
 /** Forgets every cached summarizer (tests; settings reloads). */
 export function clearSummarizerCache(): void {
+  systemDefaults = new WeakMap();
   cache.clear();
 }
 
@@ -131,7 +132,20 @@ function isProvider(v: string): v is LlmProvider {
  * without a base URL or model, a stored key that cannot be decrypted) are PermanentJobErrors:
  * retrying cannot help until the settings change.
  */
+// The operator's summarizer per system options, for users with no settings of their own (most
+// jobs): one lookup instead of hashing the settings on every job.
+let systemDefaults = new WeakMap<SystemLlmOptions, Summarizer>();
+
 export function resolveUserSummarizer(system: SystemLlmOptions, user: UserLlmSettings | null, box: SecretBox | null): Summarizer {
+  if (user === null || (user.provider == null && user.model == null && user.baseUrl == null && user.apiKeyEncrypted == null)) {
+    let summarizer = systemDefaults.get(system);
+    if (!summarizer) systemDefaults.set(system, (summarizer = resolveSummarizer(system, null, box)));
+    return summarizer;
+  }
+  return resolveSummarizer(system, user, box);
+}
+
+function resolveSummarizer(system: SystemLlmOptions, user: UserLlmSettings | null, box: SecretBox | null): Summarizer {
   const provider = user?.provider ?? system.provider;
   if (!isProvider(provider)) throw new PermanentJobError(`unknown LLM provider "${provider}" in the user's settings`);
   const shared = { timeoutMs: system.timeoutMs, maxRetries: system.maxRetries, maxInputChars: system.maxInputChars };

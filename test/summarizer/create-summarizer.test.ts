@@ -46,6 +46,20 @@ describe('createSummarizer / resolveUserSummarizer', () => {
     assert.equal(llm.requests[0]?.authorization, 'Bearer sk-system-key-abcdef123456');
   });
 
+  it('users with no settings of their own share the system summarizer; own settings get another', async () => {
+    const none = { provider: null, model: null, baseUrl: null, apiKeyEncrypted: null };
+    const shared = resolveUserSummarizer(system, null, box);
+    assert.equal(resolveUserSummarizer(system, none, box), shared);
+    assert.equal(resolveUserSummarizer(system, { ...none }, box), shared);
+    const own = resolveUserSummarizer(system, { ...none, model: 'user-model', apiKeyEncrypted: box.encrypt('sk-user-key-999') }, box);
+    assert.notEqual(own, shared);
+    assert.equal((await own.summarize(input, live())).model, 'user-model');
+    // Other system options (another runtime) are never answered with this one's summarizer.
+    const otherSystem = { ...system, model: 'other-sys-model' };
+    assert.equal((await resolveUserSummarizer(otherSystem, none, box).summarize(input, live())).model, 'other-sys-model');
+    assert.equal((await shared.summarize(input, live())).model, 'sys-model');
+  });
+
   it("the user's non-null fields override: model and an encrypted key, decrypted for the request", async () => {
     const user = { provider: null, model: 'user-model', baseUrl: null, apiKeyEncrypted: box.encrypt('sk-user-key-999') };
     const r = await resolveUserSummarizer(system, user, box).summarize(input, live());
