@@ -79,8 +79,11 @@ export function formatValue(v: number, unit: Unit): string {
     case 'ratio':
     case 'fraction':
       return v.toFixed(2);
-    case 'bytes':
     case 'count':
+      // A count per job (system calls) is a few, and its tenths matter.
+      if (v < 100 && !Number.isInteger(v)) return v.toFixed(1);
+      return Math.round(v).toLocaleString('en-US');
+    case 'bytes':
       return Math.round(v).toLocaleString('en-US');
   }
 }

@@ -3,6 +3,7 @@
 // BullMQ worker that makes the same LLM call and one plain upsert of the same row (no markers, no
 // version checks). The figure to watch is ours ÷ BullMQ's, measured side by side.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
@@ -29,6 +30,7 @@ const figures = (kind: Kind) => ({
   pg: spec(kind, 'cpu-postgres', 'of which the PostgreSQL backends', "pg_stat_activity pids of the bench database, less the bench's own polling connection"),
   redis: spec(kind, 'cpu-redis', 'of which redis-server', 'INFO server process_id, /proc'),
   llm: spec(kind, 'cpu-fake-llm', 'the fake LLM (apart, not in the total)', '/proc/<pid>/stat'),
+  syscalls: { ...spec(kind, 'worker-syscalls', 'the worker process: read and write system calls per job', '/proc/<pid>/io syscr + syscw'), unit: 'count' as const },
 });
 const ratio = (kind: 'pubsub' | 'streams'): FigureSpec => ({
   id: `cost.ratio.${kind}-vs-bullmq`, group: 'cost', label: `CPU per daily job, ${NAMES[kind]} ÷ BullMQ worker (goal: ours ≤ a third of 2026-12-02's)`, client: 'per run, same database, same fake LLM', unit: 'ratio', better: 'lower',
@@ -36,9 +38,21 @@ const ratio = (kind: 'pubsub' | 'streams'): FigureSpec => ({
 
 interface Cpu {
   worker: number;
+  /** The worker's read and write system calls (each socket write on loopback costs the kernel's TCP path too). */
+  syscalls: number;
   pg: number;
   redis: number;
   llm: number;
+}
+
+/** Read and write system calls of a process so far (/proc/<pid>/io; NaN where it cannot be read). */
+function processSyscalls(pid: number): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return Number(/syscr: (\d+)/.exec(io)?.[1]) + Number(/syscw: (\d+)/.exec(io)?.[1]);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** CPU seconds so far of every backend of the bench database but `skip` (the poller's own). */
@@ -66,6 +80,7 @@ async function measure(db: BenchDb, srv: RedisServer, workerPid: number, llmCpu:
     const self = (await poll.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? -1;
     const rPid = await redisPid(srv);
     const w0 = processCpuSeconds(workerPid);
+    const s0 = processSyscalls(workerPid);
     const r0 = processCpuSeconds(rPid);
     const l0 = llmCpu();
     const pg0 = await backendCpu(poll, self);
@@ -73,6 +88,7 @@ async function measure(db: BenchDb, srv: RedisServer, workerPid: number, llmCpu:
     const pg1 = await backendCpu(poll, self);
     return {
       worker: processCpuSeconds(workerPid) - w0,
+      syscalls: processSyscalls(workerPid) - s0,
       pg: [...pg1].reduce((a, [pid, s]) => a + s - (pg0.get(pid) ?? 0), 0),
       redis: processCpuSeconds(rPid) - r0,
       llm: llmCpu() - l0,
@@ -176,6 +192,7 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
           ctx.book.record(f.pg, per(cpu.pg));
           ctx.book.record(f.redis, per(cpu.redis));
           ctx.book.record(f.llm, per(cpu.llm));
+          ctx.book.record(f.syscalls, cpu.syscalls / jobs);
           got.set(kind, total);
           ctx.log(`  cost run ${run + 1}/${ctx.runs}: ${kind} ${total.toFixed(2)} ms CPU per job (worker ${per(cpu.worker).toFixed(2)}, PostgreSQL ${per(cpu.pg).toFixed(2)}, Redis ${per(cpu.redis).toFixed(2)}; fake LLM ${per(cpu.llm).toFixed(2)} apart)`);
         } catch (err) {
