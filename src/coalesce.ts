@@ -14,12 +14,30 @@ interface Pending<I, O> {
  * per item, in order; when it rejects, every call of the batch rejects with its error.
  */
 export function coalesce<I, O>(run: (items: readonly I[]) => Promise<readonly O[]>, maxBatch = 500): (item: I) => Promise<O> {
-  let pending: Array<Pending<I, O>> = [];
+  return coalesceBy(() => '', run, maxBatch);
+}
 
-  function flush(): void {
-    if (pending.length === 0) return;
-    const batch = pending;
-    pending = [];
+/**
+ * As coalesce, one batch per group of the turn: items whose groups differ (Redis Cluster slots,
+ * say: one script call may not touch keys of two) never share a batch. Only the turn's groups are
+ * held, so a group per user costs nothing once its batch is sent.
+ */
+export function coalesceBy<I, O>(
+  groupOf: (item: I) => string,
+  run: (items: readonly I[]) => Promise<readonly O[]>,
+  maxBatch = 500,
+): (item: I) => Promise<O> {
+  let pending = new Map<string, Array<Pending<I, O>>>();
+  let scheduled = false;
+
+  function flushAll(): void {
+    scheduled = false;
+    const groups = pending;
+    pending = new Map();
+    for (const batch of groups.values()) send(batch);
+  }
+
+  function send(batch: ReadonlyArray<Pending<I, O>>): void {
     run(batch.map((p) => p.item)).then(
       (out) => {
         if (out.length !== batch.length) {
@@ -37,8 +55,17 @@ export function coalesce<I, O>(run: (items: readonly I[]) => Promise<readonly O[
 
   return (item) =>
     new Promise<O>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush);
-      pending.push({ item, resolve, reject });
-      if (pending.length >= maxBatch) flush();
+      const group = groupOf(item);
+      let batch = pending.get(group);
+      if (!batch) pending.set(group, (batch = []));
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushAll);
+      }
+      batch.push({ item, resolve, reject });
+      if (batch.length >= maxBatch) {
+        pending.delete(group);
+        send(batch);
+      }
     });
 }

@@ -7,7 +7,7 @@
 // the same job key by then.
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
-import { coalesce } from '../coalesce.js';
+import { coalesceBy } from '../coalesce.js';
 import type { Logger } from '../logger.js';
 import type { Keys } from './keys.js';
 import { loadScript, type ScriptRunner } from './scripts.js';
@@ -77,22 +77,14 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
   let renewing: Promise<void> | undefined;
   let closed = false;
   let timer: TimerHandle | undefined;
-  // One coalescer per slot group (keys.ts): the claims of one turn go out as one script call per
+  // One batch per slot group (keys.ts): the claims of one turn go out as one script call per
   // partition, and no script touches keys of two slots.
-  type Batch = (claim: { key: string; token: string }) => Promise<number | string>;
-  const perSlot = (run: (claims: readonly { key: string; token: string }[]) => Promise<readonly (number | string)[]>) => {
-    const batches = new Map<string, Batch>();
-    return (claim: { key: string; token: string }) => {
-      const group = keys.slotGroup(claim.key);
-      let batch = batches.get(group);
-      if (!batch) batches.set(group, (batch = coalesce(run)));
-      return batch(claim);
-    };
-  };
-  const take = perSlot(async (claims) =>
+  type Item = { key: string; token: string };
+  const group = (c: Item) => keys.slotGroup(c.key);
+  const take = coalesceBy(group, async (claims: readonly Item[]) =>
     scripts.run<Array<number | string>>(ACQUIRE, claims.map((c) => c.key), [leaseMs, ...claims.map((c) => c.token)]),
   );
-  const give = perSlot(async (claims) => scripts.run<number[]>(RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)));
+  const give = coalesceBy(group, async (claims: readonly Item[]) => scripts.run<number[]>(RELEASE, claims.map((c) => c.key), claims.map((c) => c.token)));
 
   async function renewAll(): Promise<void> {
     const groups = new Map<string, Held[]>();
