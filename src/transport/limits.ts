@@ -3,6 +3,7 @@
 // address), the sign-in backoff per email and address, and the LLM token budget (token-budget.ts). The server and subscriber see only
 // the interfaces below.
 import { randomBytes } from 'node:crypto';
+import { coalesceBy } from '../coalesce.js';
 import { withTimeout } from '../timeout.js';
 import type { Keys } from './keys.js';
 import { loadScript, type Script, type ScriptRunner } from './scripts.js';
@@ -81,8 +82,17 @@ const BACKOFF = loadScript('sign-in-backoff');
 const BUDGET = loadScript('job-budget');
 
 async function run(scripts: ScriptRunner, script: Script, keys: string[], args: (string | number)[]): Promise<number> {
+  return Number(await limitCall(scripts.run<number | string>(script, keys, args)));
+}
+
+/** A script answering one number per key. */
+async function runMany(scripts: ScriptRunner, script: Script, keys: string[], args: (string | number)[]): Promise<Array<number | string>> {
+  return limitCall(scripts.run<Array<number | string>>(script, keys, args));
+}
+
+async function limitCall<T>(reply: Promise<T>): Promise<T> {
   try {
-    return Number(await withTimeout(scripts.run<number | string>(script, keys, args), LIMIT_TIMEOUT_MS, 'limit'));
+    return await withTimeout(reply, LIMIT_TIMEOUT_MS, 'limit');
   } catch (cause) {
     throw new LimitUnavailableError(`limit unavailable (Redis: ${(cause as Error).message})`, { cause });
   }
@@ -110,10 +120,17 @@ export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
       // counter are, at a fraction of randomBytes per job (issue 19's profile).
       const prefix = randomBytes(8).toString('hex');
       let taken = 0;
-      return {
-        take: (userId) =>
-          run(scripts, BUDGET, [keys.userJobs(userId)], [limit, windowMs, now ? now() : '', `${prefix}:${(taken++).toString(36)}`]),
-      };
+      // The takes of one turn are one script call per slot group (issue 19: a call per job was
+      // one more Redis command per job than the claim needs).
+      const takes = coalesceBy(
+        (key: string) => keys.slotGroup(key),
+        async (userKeys: readonly string[]) => {
+          const members = userKeys.map(() => `${prefix}:${(taken++).toString(36)}`);
+          const args = [limit, windowMs, now ? now() : '', ...members];
+          return (await runMany(scripts, BUDGET, [...userKeys], args)).map(Number);
+        },
+      );
+      return { take: (userId) => takes(keys.userJobs(userId)) };
     },
   };
 }

@@ -1,9 +1,10 @@
--- One user's LLM jobs in a sliding window (USER_MAX_JOBS_PER_HOUR), one sorted set per user.
--- KEYS[1] the user's set (member: one job's start, score: its time in ms).
+-- LLM jobs per user in a sliding window (USER_MAX_JOBS_PER_HOUR), one sorted set per user. The
+-- jobs of one event-loop turn come as one call (KEYS of one slot), counted in order: two jobs of
+-- one user in the same call see each other.
+-- KEYS[i] job i's user's set (member: one job's start, score: its time in ms).
 -- ARGV[1] limit; ARGV[2] window in ms; ARGV[3] now in ms, or '' for the Redis server's clock
--- (one clock for every process; tests pass their own); ARGV[4] a unique member for this job.
--- Returns 0 when the job may run (and counts it), else the ms until the oldest job leaves the window.
-local key = KEYS[1]
+-- (one clock for every process; tests pass their own); ARGV[3 + i] a unique member for job i.
+-- Returns, per job, 0 when it may run (and counts it), else the ms until the oldest job leaves the window.
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
@@ -11,11 +12,16 @@ if now == nil then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) >= limit then
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+local out = {}
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= limit then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    out[i] = math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+  else
+    redis.call('ZADD', key, now, ARGV[3 + i])
+    redis.call('PEXPIRE', key, window)
+    out[i] = 0
+  end
 end
-redis.call('ZADD', key, now, ARGV[4])
-redis.call('PEXPIRE', key, window)
-return 0
+return out
