@@ -4,6 +4,7 @@
 // subscriber's calls to that endpoint and key until its reset. Waiting happens here, before a
 // request is made, so a waiting job holds no LLM connection.
 import { systemClock, sleep, type Clock } from '../clock.js';
+import { coalesceBy } from '../coalesce.js';
 import { TransientJobError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import { llmTokenBudgetWaiting } from '../metrics.js';
@@ -57,6 +58,15 @@ export function createTokenBudget(scripts: ScriptRunner, keys: Keys, options: To
     const reply = scripts.run<number | string>(SCRIPT, [keys.llmTokens(), keys.llmPause(endpoint)], args);
     return Number(await withTimeout(reply, TIMEOUT_MS, 'token budget'));
   };
+  // With no token budget a reservation only asks whether its endpoint is paused: the calls of one
+  // turn to one endpoint share that question, one script call instead of one per LLM call.
+  const pausedFor = coalesceBy(
+    (endpoint: string) => endpoint,
+    async (endpoints: readonly string[]) => {
+      const wait = await run('reserve', endpoints[0] as string, 0);
+      return endpoints.map(() => wait);
+    },
+  );
   const bestEffort = async (what: string, p: Promise<unknown>): Promise<void> => {
     try {
       await p;
@@ -76,7 +86,7 @@ export function createTokenBudget(scripts: ScriptRunner, keys: Keys, options: To
           signal.throwIfAborted();
           let wait: number;
           try {
-            wait = await run('reserve', endpoint, estimate);
+            wait = rate === 0 ? await pausedFor(endpoint) : await run('reserve', endpoint, estimate);
           } catch (cause) {
             if (signal.aborted) throw signal.reason;
             throw new TransientJobError('LLM token budget unavailable (Redis error)', { cause });

@@ -8,7 +8,7 @@ import { TransientJobError } from '../../src/errors/job-errors.js';
 import { createLogger } from '../../src/logger.js';
 import { keysFor } from '../../src/transport/keys.js';
 import { connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
-import { scriptRunner } from '../../src/transport/scripts.js';
+import { scriptRunner, type ScriptRunner } from '../../src/transport/scripts.js';
 import { createTokenBudget, type LlmTokenGate, type TokenBudgetOptions } from '../../src/transport/token-budget.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { llmTokenBudgetWaiting } from '../../src/metrics.js';
@@ -125,6 +125,25 @@ describe('token budget (LLM_MAX_TPM) shared through Redis', () => {
     await two.pause('endpoint-A', 1000);
     const waited = await stepUntil(clock, blocked, 1000);
     assert.ok(waited >= 30_000 && waited <= 32_000, `waited ${waited} ms`);
+  });
+
+  it('without a token budget the calls of one turn to one endpoint ask Redis once whether it is paused', async () => {
+    const channel = `test:tokens:${randomUUID()}`;
+    channels.push(channel);
+    const real = scriptRunner(a);
+    let calls = 0;
+    const counting: ScriptRunner = { run: (script, keys, args) => (calls++, real.run(script, keys, args)) };
+    const clock = new FakeClock(1_700_000_000_000);
+    const gate = createTokenBudget(counting, keysFor(channel), { clock });
+    await Promise.all([gate.acquire('e', 10, never), gate.acquire('e', 10, never), gate.acquire('e', 10, never), gate.acquire('f', 10, never)]);
+    assert.equal(calls, 2, 'one question per endpoint');
+    await gate.pause('e', 5000);
+    calls = 0;
+    const waiting = [gate.acquire('e', 10, never), gate.acquire('e', 10, never)];
+    assert.equal(await isSettled(gate.acquire('f', 10, never)), true, 'the other endpoint is not paused');
+    for (const w of waiting) assert.equal(await isSettled(w), false, 'every call of the turn sees the pause');
+    const waited = await stepUntil(clock, Promise.all(waiting), 500);
+    assert.ok(waited >= 5000, `waited ${waited} ms`);
   });
 
   it('a waiter stops at once when its job is aborted', async () => {
