@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { Logger } from '../logger.js';
+import { coalesceBy } from '../coalesce.js';
 import { withTimeout } from '../timeout.js';
 import type { Keys } from './keys.js';
 import { loadScript, type ScriptRunner } from './scripts.js';
@@ -42,8 +43,21 @@ export function createUserSlots(scripts: ScriptRunner, keys: Keys, options: User
   const held = new Map<string, Set<string>>();
   let timer: TimerHandle | undefined;
 
-  const run = (userId: string, op: string, tokens: string[]) =>
-    withTimeout(scripts.run<number>(SCRIPT, [keys.userRunning(userId)], [op, limit, leaseMs, now(), ...tokens]), TIMEOUT_MS, 'user slots');
+  const run = <T>(userKeys: string[], op: string, tokens: string[]) =>
+    withTimeout(scripts.run<T>(SCRIPT, userKeys, [op, limit, leaseMs, now(), ...tokens]), TIMEOUT_MS, 'user slots');
+  // The takes and the releases of one turn are one script call per slot group (issue 19: two
+  // Redis commands per job otherwise).
+  type Job = { key: string; token: string };
+  const perTurn = (op: 'take' | 'release') =>
+    coalesceBy(
+      (job: Job) => keys.slotGroup(job.key),
+      async (jobs: readonly Job[]) => {
+        const answer = await run<number[] | number>(jobs.map((j) => j.key), op, jobs.map((j) => j.token));
+        return Array.isArray(answer) ? answer.map(Number) : jobs.map(() => Number(answer));
+      },
+    );
+  const takeOne = perTurn('take');
+  const releaseOne = perTurn('release');
 
   const schedule = () => {
     if (timer !== undefined || held.size === 0) return;
@@ -58,7 +72,7 @@ export function createUserSlots(scripts: ScriptRunner, keys: Keys, options: User
     await Promise.all(
       [...held].map(async ([userId, tokens]) => {
         try {
-          const kept = Number(await run(userId, 'renew', [...tokens]));
+          const kept = Number(await run<number>([keys.userRunning(userId)], 'renew', [...tokens]));
           if (kept < tokens.size) options.logger?.warn({ user_id: userId, lost: tokens.size - kept }, 'user slots lapsed before renewal (Redis slow or away)');
         } catch (err) {
           options.logger?.warn({ err: (err as Error).message }, 'could not renew user slots; retrying');
@@ -70,7 +84,8 @@ export function createUserSlots(scripts: ScriptRunner, keys: Keys, options: User
   return {
     async take(userId) {
       const token = randomUUID();
-      if (Number(await run(userId, 'take', [token])) !== 1) return undefined;
+      const key = keys.userRunning(userId);
+      if ((await takeOne({ key, token })) !== 1) return undefined;
       let mine = held.get(userId);
       if (!mine) held.set(userId, (mine = new Set()));
       mine.add(token);
@@ -88,7 +103,7 @@ export function createUserSlots(scripts: ScriptRunner, keys: Keys, options: User
             timer = undefined;
           }
           // A failed release only lets the slot lapse by its lease.
-          await run(userId, 'release', [token]).catch(() => undefined);
+          await releaseOne({ key, token }).catch(() => undefined);
         },
       };
     },

@@ -13,7 +13,7 @@ import { createClaimStore } from '../../src/transport/claim-store.js';
 import { keysFor } from '../../src/transport/keys.js';
 import { createPubSubTransport } from '../../src/transport/pubsub/pubsub-transport.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
-import { scriptRunner } from '../../src/transport/scripts.js';
+import { scriptRunner, type ScriptRunner } from '../../src/transport/scripts.js';
 import { createStreamsTransport } from '../../src/transport/streams/streams-transport.js';
 import type { Delivery, Settlement } from '../../src/transport/transport.js';
 import { createUserSlots } from '../../src/transport/user-slots.js';
@@ -79,6 +79,23 @@ describe('user slots (USER_MAX_CONCURRENT_JOBS)', () => {
     assert.ok(await three.take(A), "the orphan's slot freed itself");
     await first.release();
     await third.release();
+  });
+
+  test('the takes and releases of one turn are one script call, and the limit holds within it', async () => {
+    const keys = keysFor(`turn_${randomUUID().slice(0, 8)}`);
+    const real = scriptRunner(await client());
+    let calls = 0;
+    const counting: ScriptRunner = { run: (script, k, args) => (calls++, real.run(script, k, args)) };
+    const slots = createUserSlots(counting, keys, { limit: 2, leaseMs: 30_000 });
+    const taken = await Promise.all([slots.take(A), slots.take(A), slots.take(A), slots.take(B)]);
+    assert.deepEqual(taken.map(Boolean), [true, true, false, true], 'two of A, in order, and B apart');
+    assert.equal(calls, 1, 'four takes, one call');
+    assert.equal(slots.held(), 3);
+    calls = 0;
+    await Promise.all(taken.map((s) => s?.release()));
+    assert.equal(calls, 1, 'three releases, one call');
+    assert.equal(slots.held(), 0);
+    assert.deepEqual((await Promise.all([slots.take(A), slots.take(A)])).map(Boolean), [true, true], 'the released slots are free again');
   });
 
   test('the job runner defers a job whose user has every slot running, and runs other users meanwhile', async () => {
