@@ -26,36 +26,47 @@ export function createWorkPool(
   /** Called each time a slot frees, to start the next queued delivery. */
   onSlotFree: () => void = () => {},
 ): WorkPool {
-  const running = new Set<Promise<void>>();
+  // A count and one async call per delivery, not a Set of promises chained with .finally: the
+  // pool runs once per job, and every promise and closure it adds shows at no-op drain rates.
+  let running = 0;
+  let idle: Array<() => void> = [];
   const stopAll = new AbortController();
   // Every running delivery listens to it.
   setMaxListeners(0, stopAll.signal);
 
+  async function run(delivery: Delivery, settle: (s: Settlement) => Promise<void> | void): Promise<void> {
+    try {
+      await settle(await handler(delivery, stopAll.signal));
+    } catch (err) {
+      onError(err);
+    } finally {
+      running--;
+      if (running === 0 && idle.length > 0) {
+        const waiters = idle;
+        idle = [];
+        for (const wake of waiters) wake();
+      }
+      onSlotFree();
+    }
+  }
+  const allDone = () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve)));
+
   return {
     tryRun(delivery, settle) {
-      if (running.size >= concurrency) return false;
-      const p = (async () => {
-        try {
-          await settle(await handler(delivery, stopAll.signal));
-        } catch (err) {
-          onError(err);
-        }
-      })().finally(() => {
-        running.delete(p);
-        onSlotFree();
-      });
-      running.add(p);
+      if (running >= concurrency) return false;
+      running++;
+      void run(delivery, settle);
       return true;
     },
-    free: () => concurrency - running.size,
-    inFlight: () => running.size,
+    free: () => concurrency - running,
+    inFlight: () => running,
     async drain(graceMs, unwindMs = UNWIND_MS) {
-      const all = Promise.all([...running]);
+      const all = allDone();
       if (!(await settledWithin(all, graceMs))) {
         stopAll.abort(new Error('subscriber stopping'));
         await settledWithin(all, unwindMs);
       }
-      return running.size;
+      return running;
     },
   };
 }
