@@ -82,11 +82,12 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
-    const fields = { ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount };
+    // Built only when something is logged: a job that logs nothing (most, at info) never needs them.
+    const fields = () => ({ ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount });
     // A pino child per job costs more than a no-op job; it is made only if a handler logs.
     let child: Logger | undefined;
     const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
-      if (logger.isLevelEnabled(level)) logger[level]({ ...fields, ...o }, m);
+      if (logger.isLevelEnabled(level)) logger[level]({ ...fields(), ...o }, m);
     };
     const claimSpan = startSpan('claim', job.context);
     let attempt;
@@ -164,7 +165,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
           return controller.signal;
         },
         get logger() {
-          child ??= logger.child(fields);
+          child ??= logger.child(fields());
           return child;
         },
         attempt: delivery.deliveryCount,
