@@ -29,6 +29,8 @@ export interface SettlerOptions {
   changed(): void;
   /** An entry claimed back after its backoff, to be admitted again. */
   readmit(entry: StreamEntry, lastError: string): void;
+  /** Sends one acknowledgement of many ids (the reader's, which reads ahead with it). @defaultValue ops.ack */
+  ack?(ids: readonly string[]): Promise<void>;
 }
 
 export interface Settler {
@@ -40,8 +42,9 @@ export interface Settler {
 export function createSettler(options: SettlerOptions): Settler {
   const { ops, book, logger, clock, warn, maxDeliveries } = options;
   // Acknowledgements made in the same turn of the event loop go out as one XACK of many ids.
+  const send = options.ack ?? ((ids: readonly string[]) => ops.ack(ids));
   const ack = coalesce(async (ids: readonly string[]) => {
-    await ops.ack(ids);
+    await send(ids);
     return ids.map(() => undefined);
   });
 

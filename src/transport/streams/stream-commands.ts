@@ -138,17 +138,20 @@ export async function addEntry(client: RedisConn, keys: Keys, data: string): Pro
   return asString(await client.sendCommand(['XADD', keys.stream, '*', 'data', data])) ?? '';
 }
 
-/** Reads up to `count` never-delivered entries for `consumer`, blocking up to `blockMs`. */
+/**
+ * Reads up to `count` never-delivered entries for `consumer`, blocking up to `blockMs`; without
+ * `blockMs` it answers at once (a read-ahead on the shared connection must never block it).
+ */
 export async function readNew(
   reader: RedisConn,
   keys: Keys,
   consumer: string,
   count: number,
-  blockMs: number,
+  blockMs?: number,
 ): Promise<StreamEntry[]> {
+  const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
   const reply = await reader.sendCommand([
-    'XREADGROUP', 'GROUP', keys.group, consumer, 'COUNT', String(count), 'BLOCK', String(blockMs),
-    'STREAMS', keys.stream, '>',
+    'XREADGROUP', 'GROUP', keys.group, consumer, 'COUNT', String(count), ...block, 'STREAMS', keys.stream, '>',
   ]);
   const out: StreamEntry[] = [];
   for (const entries of streamsOf(reply)) {

@@ -40,6 +40,13 @@ export interface StreamOps {
   /** Takes over entries idle longer than `minIdleMs`. */
   autoClaim(minIdleMs: number, cursor: string, count: number): Promise<AutoClaimResult>;
   ack(ids: readonly string[]): Promise<void>;
+  /**
+   * Acknowledges `ids` and, right behind it on the same connection, reads up to `count` new
+   * entries without blocking: the next entries come back in the acknowledgement's round trip.
+   * The two outcomes are separate: a lost read reply may still have delivered entries (pending
+   * under this name). Absent where there is no such connection (then acks go alone).
+   */
+  ackAndRead?(ids: readonly string[], count: number): { acked: Promise<void>; read: Promise<StreamEntry[]> };
   /** Acknowledges and deletes entries that must never be delivered again (malformed). */
   drop(ids: readonly string[]): Promise<void>;
   /** Moves an entry this consumer owns to the dead letters; false when it is no longer ours. */
@@ -85,6 +92,13 @@ export function redisStreamOps(options: RedisStreamOpsOptions): StreamOps {
     autoClaim: (minIdleMs, cursor, count) => autoClaim(client, keys, consumer, minIdleMs, cursor, count),
     async ack(ids) {
       features = await ackEntries(client, keys, ids, features);
+    },
+    ackAndRead(ids, count) {
+      // Both commands are written in this turn, so node-redis sends them as one pipeline.
+      const acked = (async () => {
+        features = await ackEntries(client, keys, ids, features);
+      })();
+      return { acked, read: readNew(client, keys, consumer, count) };
     },
     drop: (ids) => ackAndDelete(client, keys, ids),
     deadLetter: (input) => deadLetter(client, keys, consumer, input),

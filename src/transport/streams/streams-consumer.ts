@@ -140,19 +140,22 @@ export function startStreamsConsumer(handler: DeliveryHandler, consume: ConsumeO
       admitOne(entry, lastError);
       pump();
     },
+    ack: (ids) => reader.ack(ids),
   });
   /**
    * Slots neither running nor owed to queued entries nor reserved by a claim in flight. The
    * blocking read reserves nothing: were it to, the recoverer would find no slot for as long as
    * reads block. A read and a reclaim finishing together may overshoot; the extra entries wait in
-   * the book, leased.
+   * the book, leased. A read-ahead (non-blocking, one round trip) does reserve its slots.
    */
   const room = () => pool.free() - book.queued - recoverer.reserved();
   const recoverer = createRecoverer({
     ops, book, logger, clock, warn, leaseMs: options.leaseMs, everyMs: options.recoverEveryMs,
-    room: () => pool.free() - book.queued, stopping: () => stopping, changed, admit, groupLost,
+    room: () => pool.free() - book.queued - reader.reserved(), stopping: () => stopping, changed, admit, groupLost,
   });
-  const reader = createStreamReader({ ops, book, clock, warn, room, nextChange: () => changes.next(), admit, groupLost });
+  const reader = createStreamReader({
+    ops, book, clock, warn, room, nextChange: () => changes.next(), admit, groupLost, stopping: () => stopping,
+  });
   const renewer = createLeaseRenewer({ ops, book, logger, clock, warn, everyMs: options.renewEveryMs, changed });
   const { janitor } = options;
 
