@@ -31,9 +31,10 @@ export function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+const publishedAt = z.iso.datetime({ offset: true });
 const optional = {
   id: z.string().min(1).max(128).optional(),
-  published_at: z.iso.datetime({ offset: true }).optional(),
+  published_at: publishedAt.optional(),
   trigger: z.enum(TRIGGERS).optional(),
   attempt: z.number().int().min(1).max(1_000_000).optional(),
   // W3C trace context of the publish (src/traceparent.ts reads it). Any value is accepted here: a
@@ -42,19 +43,86 @@ const optional = {
 };
 const userId = z.string().regex(UUID_RE, 'must be a UUID');
 
-const dailySchema = z.looseObject({
+// Exported for the guard's test, which holds isWireMessage and parseMessage to these (zod alone).
+export const dailySchema = z.looseObject({
   type: z.literal('daily_summary'),
   user_id: userId,
   date: z.string().refine(isCalendarDate, `must be a real calendar date YYYY-MM-DD in ${MIN_YEAR}..${MAX_YEAR}`),
   ...optional,
 });
-const monthlySchema = z.looseObject({
+export const monthlySchema = z.looseObject({
   type: z.literal('monthly_summary'),
   user_id: userId,
   year: z.number().int().min(MIN_YEAR).max(MAX_YEAR),
   month: z.number().int().min(1).max(12),
   ...optional,
 });
+
+// ---- the hand-compiled guard -------------------------------------------------------------------
+// zod's safeParse builds a copy and issue lists on every job; the guard below answers the common
+// case (a valid message) with plain checks. It mirrors the schemas above exactly, and may only be
+// stricter, never looser: parseMessage asks zod whenever the guard says no (test/messages-guard.test.ts
+// checks both agree). zod reads each field as input[key], so an absent key and an own undefined are
+// the same to it, and inherited properties count: plain property reads mirror that.
+
+// The datetime schema's own pattern (zod sets it on construction), so the guard cannot drift from it.
+const PUBLISHED_AT_RE: RegExp | undefined = publishedAt._zod.def.pattern;
+function isPublishedAt(s: string): boolean {
+  if (!PUBLISHED_AT_RE) return publishedAt.safeParse(s).success; // a zod without the pattern: ask it
+  PUBLISHED_AT_RE.lastIndex = 0; // as zod does, in case the pattern is ever global or sticky
+  return PUBLISHED_AT_RE.test(s);
+}
+const TRIGGER_SET: ReadonlySet<unknown> = new Set(TRIGGERS);
+
+// z.number() refuses NaN and ±Infinity, .int() refuses fractions (Number.isInteger does all three);
+// -0 is an integer to both and then fails every lower bound here (all are >= 1).
+function isIntIn(v: unknown, min: number, max: number): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+// zod 4 measures .min/.max of a string in code points (a surrogate pair is one, a lone surrogate is
+// one too), so 1..128 is checked the same way. A code point is at most 2 units: past 256 units no
+// string fits, and up to 128 every non-empty one does, so only 129..256 units need counting.
+function isIdLength(s: string): boolean {
+  const units = s.length;
+  if (units <= 128) return units >= 1;
+  if (units > 256) return false;
+  let count = units;
+  for (let i = 0; i < units - 1; i++) {
+    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count <= 128;
+}
+
+/** True exactly when dailySchema or monthlySchema accepts `value` (no zod call on the way). */
+export function isWireMessage(value: unknown): value is JobMessage {
+  // z.looseObject's test: any non-null, non-array object (class instances and null prototypes too).
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  const type = v['type'];
+  if (type === 'daily_summary') {
+    const date = v['date'];
+    if (typeof date !== 'string' || !isCalendarDate(date)) return false;
+  } else if (type === 'monthly_summary') {
+    if (!isIntIn(v['year'], MIN_YEAR, MAX_YEAR) || !isIntIn(v['month'], 1, 12)) return false;
+  } else {
+    return false;
+  }
+  const userIdValue = v['user_id'];
+  if (typeof userIdValue !== 'string' || !UUID_RE.test(userIdValue)) return false;
+  // Optional fields: undefined (absent) passes; traceparent is z.unknown(), so it is not read at all.
+  const id = v['id'];
+  if (id !== undefined && (typeof id !== 'string' || !isIdLength(id))) return false;
+  const at = v['published_at'];
+  if (at !== undefined && (typeof at !== 'string' || !isPublishedAt(at))) return false;
+  const trigger = v['trigger'];
+  if (trigger !== undefined && !TRIGGER_SET.has(trigger)) return false;
+  const attempt = v['attempt'];
+  return attempt === undefined || isIntIn(attempt, 1, 1_000_000);
+}
 
 export type DailySummaryMessage = z.infer<typeof dailySchema>;
 export type MonthlySummaryMessage = z.infer<typeof monthlySchema>;
@@ -92,6 +160,9 @@ export function parseMessage(raw: string | Uint8Array): ParseResult {
   if (!schema) {
     return { ok: false, reason: 'unknown_type', detail: `unknown type ${describe(type)}` };
   }
+  // Fast path: the guard's yes is final. Its no goes to zod, which gives the detail and stays the
+  // judge of every rejection (were the guard ever too strict, zod's yes below still wins).
+  if (isWireMessage(value)) return { ok: true, message: value };
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const detail = parsed.error.issues
