@@ -38,6 +38,8 @@ export interface JobRunnerOptions {
 
 /** A job whose user has every slot running waits about this long before it is offered again. */
 const DEFER_MS = 250;
+/** Redis failed before the job started: offered again after about this long. */
+const REDIS_DOWN_MS = 1000;
 /** A dead run's claim is renewed no more and lapses within JOB_LEASE: asked again about every second. */
 const STALE_CLAIM_POLL_MS = 500;
 
@@ -79,6 +81,16 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
   };
 
+  /**
+   * Redis failed before the job started, not the job: the same delivery is offered again after a
+   * pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one killed
+   * subscriber dead-lettered a job nobody had run (chaos seed 7413).
+   */
+  function redisDown(delivery: Delivery, what: string, err: unknown): Settlement {
+    if (logger.isLevelEnabled('warn')) logger.warn({ ...jobFields(delivery.message), message_id: delivery.message.id ?? delivery.id, err: toError(err).message }, what);
+    return deferral(delivery, REDIS_DOWN_MS);
+  }
+
   async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
@@ -96,7 +108,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
     } catch (err) {
       failSpan(claimSpan, err);
-      throw err;
+      return redisDown(delivery, 'could not take the job’s claim (Redis); offered again shortly', err);
     } finally {
       claimSpan.end();
     }
@@ -121,8 +133,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         slot = await options.userSlots.take(msg.user_id);
       } catch (err) {
         void claim.release();
-        log('warn', { err: toError(err).message }, 'could not take a user slot (Redis); will retry');
-        return { kind: 'retry', delayMs: backoffDelay(delivery.deliveryCount - 1, JOB_RETRY), error: `user slots unavailable: ${toError(err).message}` };
+        return redisDown(delivery, 'could not take a user slot (Redis); offered again shortly', err);
       }
       if (!slot) {
         if (full.size > 10_000) full.clear();

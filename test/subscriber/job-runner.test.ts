@@ -16,6 +16,7 @@ import { closeRedis, connectRedis } from '../../src/transport/redis-connection.j
 import { scriptRunner } from '../../src/transport/scripts.js';
 import { createStreamsTransport } from '../../src/transport/streams/streams-transport.js';
 import type { Delivery, Settlement } from '../../src/transport/transport.js';
+import type { UserSlots } from '../../src/transport/user-slots.js';
 import type { Db } from '../../src/db/db.js';
 import { FakeClaimScripts } from '../helpers/fake-claim-scripts.js';
 import { FakeClock, settle } from '../helpers/fake-clock.js';
@@ -67,6 +68,35 @@ describe('job runner', () => {
       throw new PermanentJobError('HTTP 401 invalid api key');
     });
     assert.deepEqual(await permanent(delivery('2024-03-03'), stop.signal), { kind: 'ack' });
+    await claims.close();
+  });
+
+  test('Redis failing before the job starts (its claim, its user slot) defers the same delivery and spends none of MAX_DELIVERIES', async () => {
+    const { scripts, claims } = setup();
+    let claimErrors = 1;
+    const flaky: ClaimStore = { ...claims, acquire: (key, holder) => (claimErrors-- > 0 ? Promise.reject(new Error('OOM command not allowed')) : claims.acquire(key, holder)) };
+    let slotErrors = 1;
+    const userSlots: UserSlots = {
+      take: async () => {
+        if (slotErrors-- > 0) throw new Error('READONLY You can’t write against a read only replica.');
+        return { release: async () => {} };
+      },
+      held: () => 0,
+      renew: async () => {},
+    };
+    let ran = 0;
+    const run = runnerWith(flaky, async () => (ran++, 'done'), { userSlots });
+    const d = delivery('2024-03-09');
+    for (const what of ['claim', 'user slot']) {
+      const s = await run(d, stop.signal);
+      assert.equal(s.kind, 'defer', `${what} unavailable: deferred, not retried (a retry is one more delivery)`);
+      assert.ok(s.kind === 'defer' && s.delayMs >= 1000);
+      assert.equal(ran, 0);
+    }
+    await settle();
+    assert.equal(scripts.owners.size, 0, 'the claim taken before the user slot failed is released');
+    assert.deepEqual(await run(d, stop.signal), { kind: 'ack' }, 'Redis back: the same delivery runs');
+    assert.equal(ran, 1);
     await claims.close();
   });
 
