@@ -81,16 +81,6 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
   };
 
-  /**
-   * Redis failed before the job started, not the job: the same delivery is offered again after a
-   * pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one killed
-   * subscriber dead-lettered a job nobody had run (chaos seed 7413).
-   */
-  function redisDown(delivery: Delivery, what: string, err: unknown): Settlement {
-    if (logger.isLevelEnabled('warn')) logger.warn({ ...jobFields(delivery.message), message_id: delivery.message.id ?? delivery.id, err: toError(err).message }, what);
-    return deferral(delivery, REDIS_DOWN_MS);
-  }
-
   async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
@@ -101,6 +91,13 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields(), ...o }, m);
     };
+    // Redis failed before the job started, not the job: the same delivery is offered again after a
+    // pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one
+    // killed subscriber dead-lettered a job nobody had run (chaos seed 7413).
+    const redisDown = (what: string, err: unknown): Settlement => {
+      log('warn', { err: toError(err).message }, what);
+      return deferral(delivery, REDIS_DOWN_MS);
+    };
     const claimSpan = startSpan('claim', job.context);
     let attempt;
     try {
@@ -108,7 +105,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
     } catch (err) {
       failSpan(claimSpan, err);
-      return redisDown(delivery, 'could not take the job’s claim (Redis); offered again shortly', err);
+      return redisDown('could not take the job’s claim (Redis); offered again shortly', err);
     } finally {
       claimSpan.end();
     }
@@ -133,7 +130,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         slot = await options.userSlots.take(msg.user_id);
       } catch (err) {
         void claim.release();
-        return redisDown(delivery, 'could not take a user slot (Redis); offered again shortly', err);
+        return redisDown('could not take a user slot (Redis); offered again shortly', err);
       }
       if (!slot) {
         if (full.size > 10_000) full.clear();
