@@ -85,11 +85,6 @@ async function run(scripts: ScriptRunner, script: Script, keys: string[], args: 
   return Number(await limitCall(scripts.run<number | string>(script, keys, args)));
 }
 
-/** A script answering one number per key. */
-async function runMany(scripts: ScriptRunner, script: Script, keys: string[], args: (string | number)[]): Promise<Array<number | string>> {
-  return limitCall(scripts.run<Array<number | string>>(script, keys, args));
-}
-
 async function limitCall<T>(reply: Promise<T>): Promise<T> {
   try {
     return await withTimeout(reply, LIMIT_TIMEOUT_MS, 'limit');
@@ -127,7 +122,7 @@ export function createLimits(scripts: ScriptRunner, keys: Keys): Limits {
         async (userKeys: readonly string[]) => {
           const members = userKeys.map(() => `${prefix}:${(taken++).toString(36)}`);
           const args = [limit, windowMs, now ? now() : '', ...members];
-          return (await runMany(scripts, BUDGET, [...userKeys], args)).map(Number);
+          return (await limitCall(scripts.run<Array<number | string>>(BUDGET, [...userKeys], args))).map(Number);
         },
       );
       return { take: (userId) => takes(keys.userJobs(userId)) };
