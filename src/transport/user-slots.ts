@@ -52,8 +52,8 @@ export function createUserSlots(scripts: ScriptRunner, keys: Keys, options: User
     coalesceBy(
       (job: Job) => keys.slotGroup(job.key),
       async (jobs: readonly Job[]) => {
-        const answer = await run<number[] | number>(jobs.map((j) => j.key), op, jobs.map((j) => j.token));
-        return Array.isArray(answer) ? answer.map(Number) : jobs.map(() => Number(answer));
+        const answers = await run<number[]>(jobs.map((j) => j.key), op, jobs.map((j) => j.token));
+        return answers.map(Number);
       },
     );
   const takeOne = perTurn('take');

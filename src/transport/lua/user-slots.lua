@@ -5,7 +5,7 @@
 -- ms, or '' for the Redis server's clock.
 -- take, release: the jobs of one event-loop turn (KEYS of one slot), job i's user's set KEYS[i]
 --   and its holder token ARGV[4 + i], in order: two jobs of one user in the call see each other.
---   take answers, per job, 1 when a slot was taken, else 0; release answers 0.
+--   Both answer per job: take 1 when a slot was taken, else 0; release 0.
 -- renew: KEYS[1] one user's set, ARGV[5..] the tokens this process holds there; answers how many
 --   still held a slot (and now hold it for another lease).
 local op = ARGV[1]
@@ -20,8 +20,12 @@ local function keep(key)
   if redis.call('ZCARD', key) > 0 then redis.call('PEXPIRE', key, lease + 1000) end
 end
 if op == 'release' then
-  for i, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[4 + i]) end
-  return 0
+  local out = {}
+  for i, key in ipairs(KEYS) do
+    redis.call('ZREM', key, ARGV[4 + i])
+    out[i] = 0
+  end
+  return out
 end
 if op == 'take' then
   local out = {}
