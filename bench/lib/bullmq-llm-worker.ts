@@ -7,7 +7,8 @@
 // prints "ready" once the worker runs; exits on SIGTERM.
 import { Worker, type Job } from 'bullmq';
 import pg from 'pg';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
+import { chatCall } from './chat-call.js';
 
 interface CostJob {
   user_id: string;
@@ -29,28 +30,14 @@ pool.on('error', () => {});
 
 async function processJob(job: Job<CostJob>): Promise<void> {
   const { user_id, date, content } = job.data;
-  const res = await request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
-    body: JSON.stringify({
-      model: 'fake-model',
-      messages: [
-        { role: 'system', content: 'Summarize this diary entry in two or three sentences, in the language it is written in.' },
-        { role: 'user', content },
-      ],
-    }),
-    dispatcher,
-  });
-  if (res.statusCode !== 200) throw new Error(`LLM HTTP ${res.statusCode}`);
-  const answer = (await res.body.json()) as { choices: Array<{ message: { content: string } }>; usage?: { prompt_tokens: number; completion_tokens: number } };
-  const summary = answer.choices[0]?.message.content ?? '';
+  const answer = await chatCall(url, dispatcher, content);
   await pool.query(
     `INSERT INTO bench_plain_summary_days (user_id, date, summary, model, status, input_tokens, output_tokens)
      VALUES ($1, $2, $3, 'fake-model', 'done', $4, $5)
      ON CONFLICT (user_id, date) DO UPDATE
        SET summary = EXCLUDED.summary, model = EXCLUDED.model, status = EXCLUDED.status,
            input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens, updated_at = now()`,
-    [user_id, date, summary, answer.usage?.prompt_tokens ?? null, answer.usage?.completion_tokens ?? null],
+    [user_id, date, answer.summary, answer.inputTokens, answer.outputTokens],
   );
 }
 

@@ -18,8 +18,13 @@ const LATENCY_MS = 200;
 const CONCURRENCY = 200;
 const DAYS = 10;
 const QUEUE = 'cost';
-type Kind = 'pubsub' | 'streams' | 'bullmq';
-const NAMES: Record<Kind, string> = { pubsub: 'ours, Pub/Sub', streams: 'ours, Streams', bullmq: 'BullMQ worker (same LLM call + one plain upsert)' };
+type Kind = 'pubsub' | 'streams' | 'bullmq' | 'call';
+const NAMES: Record<Kind, string> = {
+  pubsub: 'ours, Pub/Sub',
+  streams: 'ours, Streams',
+  bullmq: 'BullMQ worker (same LLM call + one plain upsert)',
+  call: 'the LLM call alone (the same undici call, no queue, no database)',
+};
 
 function spec(kind: Kind, part: string, label: string, client: string, unit: 'ms' | 'ratio' = 'ms'): FigureSpec {
   return { id: `cost.${kind}.${part}`, group: 'cost', label: `${NAMES[kind]}: ${label}`, client, unit, better: 'lower' };
@@ -34,6 +39,10 @@ const figures = (kind: Kind) => ({
 });
 const ratio = (kind: 'pubsub' | 'streams'): FigureSpec => ({
   id: `cost.ratio.${kind}-vs-bullmq`, group: 'cost', label: `CPU per daily job, ${NAMES[kind]} ÷ BullMQ worker (goal: ours ≤ a third of 2026-12-02's)`, client: 'per run, same database, same fake LLM', unit: 'ratio', better: 'lower',
+});
+
+const overFloor = (kind: 'pubsub' | 'streams' | 'bullmq'): FigureSpec => ({
+  id: `cost.floor.${kind}`, group: 'cost', label: `Worker CPU per daily job, ${NAMES[kind]} ÷ the LLM call alone (what is not the call itself)`, client: 'per run, same fake LLM, same concurrency', unit: 'ratio', better: 'lower',
 });
 
 interface Cpu {
@@ -169,31 +178,70 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
   }
 }
 
+/** The call alone (bench/lib/llm-call-floor.ts): its process's CPU and system calls, no database, no Redis. */
+async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+  const script = fileURLToPath(new URL('../lib/llm-call-floor.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const said = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      const onData = (c: string) => {
+        if (!c.includes(word)) return;
+        proc.stdout.off('data', onData);
+        resolve();
+      };
+      proc.stdout.setEncoding('utf8').on('data', onData);
+      proc.once('exit', (code) => reject(new Error(`LLM call floor exited ${code} before "${word}"`)));
+    });
+  try {
+    await said('ready');
+    const pid = proc.pid ?? -1;
+    const [w0, s0, l0] = [processCpuSeconds(pid), processSyscalls(pid), llm.cpuSeconds()];
+    const done = said('done');
+    proc.stdin.write('go\n');
+    await done;
+    return { worker: processCpuSeconds(pid) - w0, syscalls: processSyscalls(pid) - s0, pg: 0, redis: 0, llm: llm.cpuSeconds() - l0 };
+  } finally {
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+  }
+}
+
 export async function runCost(ctx: BenchContext, notes: string[]): Promise<void> {
-  const kinds = (['streams', 'pubsub', 'bullmq'] as const).filter((k) => wanted(ctx, `cost.${k}`) || wanted(ctx, 'cost.ratio'));
+  const kinds = (['streams', 'pubsub', 'bullmq', 'call'] as const).filter((k) => wanted(ctx, `cost.${k}`) || wanted(ctx, 'cost.ratio') || wanted(ctx, 'cost.floor'));
   if (kinds.length === 0) return;
   const jobs = ctx.quick ? 400 : 2000;
   const db = await benchDb();
   await db.pool.query('CREATE TABLE bench_plain_summary_days (LIKE diary_summary_days INCLUDING ALL)');
   const llm = await startFakeLlmProcess(LATENCY_MS);
-  notes.push(`Cost per job (issue 19): ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} days, ~300 characters each) at concurrency ${CONCURRENCY}, the fake LLM in its own process answering in ${LATENCY_MS} ms, after an untimed warm-up wave; one database, one fresh redis-server per measurement. Ours is \`node dist/cli.js subscriber\`; the comparator is bench/lib/bullmq-llm-worker.ts (bullmq over ioredis, the same undici call, one INSERT … ON CONFLICT into a trigger-free copy of diary_summary_days), its jobs added with addBulk inside the timed window as ours are published inside it. CPU is utime+stime from /proc of the worker, every PostgreSQL backend of the bench database except the bench's polling connection (every 100 ms), and redis-server; the fake LLM's CPU is reported apart.`);
+  notes.push(`Cost per job (issue 19): ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} days, ~300 characters each) at concurrency ${CONCURRENCY}, the fake LLM in its own process answering in ${LATENCY_MS} ms, after an untimed warm-up wave; one database, one fresh redis-server per measurement. Ours is \`node dist/cli.js subscriber\`; the comparator is bench/lib/bullmq-llm-worker.ts (bullmq over ioredis, the same undici call, one INSERT … ON CONFLICT into a trigger-free copy of diary_summary_days), its jobs added with addBulk inside the timed window as ours are published inside it. CPU is utime+stime from /proc of the worker, every PostgreSQL backend of the bench database except the bench's polling connection (every 100 ms), and redis-server; the fake LLM's CPU is reported apart. The LLM call alone is bench/lib/llm-call-floor.ts: the comparator's undici call at the same concurrency with no queue and no database, the floor under any worker's CPU per job; worker ÷ it shows what a worker spends beyond the call.`);
   try {
     for (let run = 0; run < ctx.runs; run++) {
       const got = new Map<Kind, number>();
+      const workers = new Map<Kind, number>();
       for (const kind of rotate([...kinds], run)) {
         const srv = await startRedisServer();
         try {
-          const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs) : await ours(kind, db, srv, llm, jobs);
+          const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs) : kind === 'call' ? await callFloor(llm, jobs) : await ours(kind, db, srv, llm, jobs);
           const f = figures(kind);
           const per = (s: number) => (1000 * s) / jobs;
           const total = per(cpu.worker + cpu.pg + cpu.redis);
-          ctx.book.record(f.total, total);
           ctx.book.record(f.worker, per(cpu.worker));
-          ctx.book.record(f.pg, per(cpu.pg));
-          ctx.book.record(f.redis, per(cpu.redis));
           ctx.book.record(f.llm, per(cpu.llm));
           ctx.book.record(f.syscalls, cpu.syscalls / jobs);
+          // The call alone has no database and no Redis: its figure is the process's CPU only.
+          if (kind !== 'call') {
+            ctx.book.record(f.total, total);
+            ctx.book.record(f.pg, per(cpu.pg));
+            ctx.book.record(f.redis, per(cpu.redis));
+          }
           got.set(kind, total);
+          workers.set(kind, per(cpu.worker));
           ctx.log(`  cost run ${run + 1}/${ctx.runs}: ${kind} ${total.toFixed(2)} ms CPU per job (worker ${per(cpu.worker).toFixed(2)}, PostgreSQL ${per(cpu.pg).toFixed(2)}, Redis ${per(cpu.redis).toFixed(2)}; fake LLM ${per(cpu.llm).toFixed(2)} apart)`);
         } catch (err) {
           ctx.error(`cost run ${run + 1}, ${kind}: ${(err as Error).message}`);
@@ -206,6 +254,11 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
       for (const kind of ['streams', 'pubsub'] as const) {
         const mine = got.get(kind);
         if (base !== undefined && mine !== undefined) ctx.book.record(ratio(kind), mine / base);
+      }
+      const floor = workers.get('call');
+      for (const kind of ['streams', 'pubsub', 'bullmq'] as const) {
+        const w = workers.get(kind);
+        if (floor !== undefined && floor > 0 && w !== undefined) ctx.book.record(overFloor(kind), w / floor);
       }
     }
   } finally {
