@@ -31,7 +31,7 @@ async function calls(n: number): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
 }
 
-await calls(concurrency);
+await calls(Number(process.env.WARM ?? concurrency));
 console.log('ready');
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'go') continue;

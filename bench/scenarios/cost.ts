@@ -18,6 +18,10 @@ const LATENCY_MS = 200;
 const CONCURRENCY = 200;
 const DAYS = 10;
 const QUEUE = 'cost';
+// Untimed jobs before the timed window: enough for V8 to have compiled the hot paths, as in a worker
+// that has run for a while (a wave of CONCURRENCY jobs left the JIT's own compiling in the window:
+// the call alone measured 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000).
+const WARM = Number(process.env.BENCH_COST_WARM_JOBS ?? 4000);
 type Kind = 'pubsub' | 'streams' | 'bullmq' | 'call';
 const NAMES: Record<Kind, string> = {
   pubsub: 'ours, Pub/Sub',
@@ -35,6 +39,7 @@ const figures = (kind: Kind) => ({
   pg: spec(kind, 'cpu-postgres', 'of which the PostgreSQL backends', "pg_stat_activity pids of the bench database, less the bench's own polling connection"),
   redis: spec(kind, 'cpu-redis', 'of which redis-server', 'INFO server process_id, /proc'),
   llm: spec(kind, 'cpu-fake-llm', 'the fake LLM (apart, not in the total)', '/proc/<pid>/stat'),
+  bound: { ...spec(kind, 'llm-bound', `throughput ÷ (concurrency ÷ ${LATENCY_MS} ms), the LLM-bound ratio of the same run`, `jobs ÷ timed window (done polled every 100 ms); concurrency ${CONCURRENCY}`, 'ratio'), better: 'higher' as const },
   syscalls: { ...spec(kind, 'worker-syscalls', 'the worker process: read and write system calls per job', '/proc/<pid>/io syscr + syscw'), unit: 'count' as const },
 });
 const ratio = (kind: 'pubsub' | 'streams'): FigureSpec => ({
@@ -52,6 +57,8 @@ interface Cpu {
   pg: number;
   redis: number;
   llm: number;
+  /** Wall time of the timed window. */
+  seconds: number;
 }
 
 /** Read and write system calls of a process so far (/proc/<pid>/io; NaN where it cannot be read). */
@@ -93,7 +100,9 @@ async function measure(db: BenchDb, srv: RedisServer, workerPid: number, llmCpu:
     const r0 = processCpuSeconds(rPid);
     const l0 = llmCpu();
     const pg0 = await backendCpu(poll, self);
+    const t0 = performance.now();
     await work(poll);
+    const seconds = (performance.now() - t0) / 1000;
     const pg1 = await backendCpu(poll, self);
     return {
       worker: processCpuSeconds(workerPid) - w0,
@@ -101,6 +110,7 @@ async function measure(db: BenchDb, srv: RedisServer, workerPid: number, llmCpu:
       pg: [...pg1].reduce((a, [pid, s]) => a + s - (pg0.get(pid) ?? 0), 0),
       redis: processCpuSeconds(rPid) - r0,
       llm: llmCpu() - l0,
+      seconds,
     };
   } finally {
     await poll.end();
@@ -122,13 +132,13 @@ const PLAIN_DONE = 'SELECT count(*)::int AS n FROM bench_plain_summary_days WHER
 
 async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
   const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
-  const warm = await seedDiaries(db.pool, CONCURRENCY / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, WARM / DAYS, DAYS);
   const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: srv.url, dbUrl: db.url, transport: kind, llmUrl: llm.url, concurrency: CONCURRENCY, extra: { USER_MAX_CONCURRENT_JOBS: String(DAYS) } }));
   const pub = await publisher(srv.url, kind);
   try {
     // Untimed warm-up: opens the pool's and the LLM's connections, as a long-running worker has.
     await pub.publish(warm.userIds.flatMap((u) => warm.dates.map((d) => dailyMessage(u, d))));
-    await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= CONCURRENCY, { stallMs: 30_000, everyMs: 50, what: `cost ${kind} warm-up` });
+    await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= WARM, { stallMs: 30_000, everyMs: 50, what: `cost ${kind} warm-up` });
     return await measure(db, srv, sub.cli.proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
       await pub.publish(userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d))));
       await untilCount(poll, OURS_DONE, userIds, jobs, `cost ${kind}`);
@@ -141,7 +151,7 @@ async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, l
 
 async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
   const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
-  const warm = await seedDiaries(db.pool, CONCURRENCY / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, WARM / DAYS, DAYS);
   const contentOf = async (ids: readonly string[]) =>
     (await db.pool.query<{ user_id: string; date: string; content: string }>(
       `SELECT user_id::text, to_char(date, 'YYYY-MM-DD') AS date, content FROM diaries WHERE user_id = ANY($1::uuid[])`, [ids],
@@ -163,7 +173,7 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
       proc.once('exit', (code) => reject(new Error(`bullmq worker exited ${code}`)));
     });
     await add(warmJobs);
-    await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= CONCURRENCY, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
+    await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= WARM, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
     return await measure(db, srv, proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
       await add(timedJobs);
       await untilCount(poll, PLAIN_DONE, userIds, jobs, 'cost bullmq');
@@ -182,7 +192,7 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
 async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
   const script = fileURLToPath(new URL('../lib/llm-call-floor.ts', import.meta.url));
   const proc = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs) },
+    env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs), WARM: String(WARM) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const said = (word: string) =>
@@ -200,9 +210,11 @@ async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: numbe
     const pid = proc.pid ?? -1;
     const [w0, s0, l0] = [processCpuSeconds(pid), processSyscalls(pid), llm.cpuSeconds()];
     const done = said('done');
+    const t0 = performance.now();
     proc.stdin.write('go\n');
     await done;
-    return { worker: processCpuSeconds(pid) - w0, syscalls: processSyscalls(pid) - s0, pg: 0, redis: 0, llm: llm.cpuSeconds() - l0 };
+    const seconds = (performance.now() - t0) / 1000;
+    return { worker: processCpuSeconds(pid) - w0, syscalls: processSyscalls(pid) - s0, pg: 0, redis: 0, llm: llm.cpuSeconds() - l0, seconds };
   } finally {
     if (proc.exitCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));
@@ -234,6 +246,7 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
           ctx.book.record(f.worker, per(cpu.worker));
           ctx.book.record(f.llm, per(cpu.llm));
           ctx.book.record(f.syscalls, cpu.syscalls / jobs);
+          ctx.book.record(f.bound, jobs / cpu.seconds / ((CONCURRENCY * 1000) / LATENCY_MS));
           // The call alone has no database and no Redis: its figure is the process's CPU only.
           if (kind !== 'call') {
             ctx.book.record(f.total, total);
