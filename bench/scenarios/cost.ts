@@ -22,6 +22,8 @@ const QUEUE = 'cost';
 // that has run for a while (a wave of CONCURRENCY jobs left the JIT's own compiling in the window:
 // the call alone measured 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000).
 const WARM = Number(process.env.BENCH_COST_WARM_JOBS ?? 4000);
+/** --quick: one wave. */
+const warmCount = (quick: boolean): number => (quick ? CONCURRENCY : WARM);
 type Kind = 'pubsub' | 'streams' | 'bullmq' | 'call';
 const NAMES: Record<Kind, string> = {
   pubsub: 'ours, Pub/Sub',
@@ -130,15 +132,15 @@ async function untilCount(poll: pg.Client, sql: string, userIds: readonly string
 const OURS_DONE = `SELECT count(*)::int AS n FROM diary_summary_days WHERE status = 'done' AND user_id = ANY($1::uuid[])`;
 const PLAIN_DONE = 'SELECT count(*)::int AS n FROM bench_plain_summary_days WHERE user_id = ANY($1::uuid[])';
 
-async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number, warmN: number): Promise<Cpu> {
   const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
-  const warm = await seedDiaries(db.pool, WARM / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, warmN / DAYS, DAYS);
   const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: srv.url, dbUrl: db.url, transport: kind, llmUrl: llm.url, concurrency: CONCURRENCY, extra: { USER_MAX_CONCURRENT_JOBS: String(DAYS) } }));
   const pub = await publisher(srv.url, kind);
   try {
     // Untimed warm-up: opens the pool's and the LLM's connections, as a long-running worker has.
     await pub.publish(warm.userIds.flatMap((u) => warm.dates.map((d) => dailyMessage(u, d))));
-    await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= WARM, { stallMs: 30_000, everyMs: 50, what: `cost ${kind} warm-up` });
+    await waitUntil(async () => (await doneCount(db.pool, warm.userIds)) >= warmN, { stallMs: 30_000, everyMs: 50, what: `cost ${kind} warm-up` });
     return await measure(db, srv, sub.cli.proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
       await pub.publish(userIds.flatMap((u) => dates.map((d) => dailyMessage(u, d))));
       await untilCount(poll, OURS_DONE, userIds, jobs, `cost ${kind}`);
@@ -149,9 +151,9 @@ async function ours(kind: 'pubsub' | 'streams', db: BenchDb, srv: RedisServer, l
   }
 }
 
-async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeconds(): number }, jobs: number, warmN: number): Promise<Cpu> {
   const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
-  const warm = await seedDiaries(db.pool, WARM / DAYS, DAYS);
+  const warm = await seedDiaries(db.pool, warmN / DAYS, DAYS);
   const contentOf = async (ids: readonly string[]) =>
     (await db.pool.query<{ user_id: string; date: string; content: string }>(
       `SELECT user_id::text, to_char(date, 'YYYY-MM-DD') AS date, content FROM diaries WHERE user_id = ANY($1::uuid[])`, [ids],
@@ -173,7 +175,7 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
       proc.once('exit', (code) => reject(new Error(`bullmq worker exited ${code}`)));
     });
     await add(warmJobs);
-    await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= WARM, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
+    await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= warmN, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
     return await measure(db, srv, proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
       await add(timedJobs);
       await untilCount(poll, PLAIN_DONE, userIds, jobs, 'cost bullmq');
@@ -189,10 +191,10 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
 }
 
 /** The call alone (bench/lib/llm-call-floor.ts): its process's CPU and system calls, no database, no Redis. */
-async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: number): Promise<Cpu> {
+async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: number, warmN: number): Promise<Cpu> {
   const script = fileURLToPath(new URL('../lib/llm-call-floor.ts', import.meta.url));
   const proc = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs), WARM: String(WARM) },
+    env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs), WARM: String(warmN) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const said = (word: string) =>
@@ -239,7 +241,8 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
       for (const kind of rotate([...kinds], run)) {
         const srv = await startRedisServer();
         try {
-          const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs) : kind === 'call' ? await callFloor(llm, jobs) : await ours(kind, db, srv, llm, jobs);
+          const warmN = warmCount(ctx.quick);
+          const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs, warmN) : kind === 'call' ? await callFloor(llm, jobs, warmN) : await ours(kind, db, srv, llm, jobs, warmN);
           const f = figures(kind);
           const per = (s: number) => (1000 * s) / jobs;
           const total = per(cpu.worker + cpu.pg + cpu.redis);

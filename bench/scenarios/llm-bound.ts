@@ -24,8 +24,8 @@ const DAYS = Number(process.env.BENCH_LLM_DAYS ?? 10);
 // Untimed jobs first, about 20 waves (at least one, at most 4,000): they open the pool's and the LLM's
 // connections and let V8 compile the hot paths, as in a subscriber that has run for a while. One
 // wave left the JIT's own compiling in the timed window (cost.ts measured the call alone at
-// 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000). BENCH_LLM_WARM_JOBS overrides it.
-const warmJobsFor = (c: number): number => Number(process.env.BENCH_LLM_WARM_JOBS ?? Math.min(4000, 20 * c));
+// 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000). BENCH_LLM_WARM_JOBS overrides it; --quick runs one wave.
+const warmJobsFor = (c: number, quick: boolean): number => (quick ? c : Number(process.env.BENCH_LLM_WARM_JOBS ?? Math.min(4000, 20 * c)));
 
 function specs(kind: 'pubsub' | 'streams', c: number) {
   const name = kind === 'pubsub' ? 'Pub/Sub' : 'Streams';
@@ -57,7 +57,7 @@ export async function runLlmBound(ctx: BenchContext, notes: string[]): Promise<v
         const redis = await startRedisServer();
         try {
           const { userIds, dates } = await seedDiaries(db.pool, jobs / DAYS, DAYS);
-          const warm = await seedDiaries(db.pool, Math.ceil(Math.max(c, warmJobsFor(c)) / DAYS), DAYS);
+          const warm = await seedDiaries(db.pool, Math.ceil(Math.max(c, warmJobsFor(c, ctx.quick)) / DAYS), DAYS);
           const sub = await startSubscriberProcess(subscriberEnv({ redisUrl: redis.url, dbUrl: db.url, transport: k, llmUrl: llm.url, concurrency: c, extra: { USER_MAX_CONCURRENT_JOBS: String(DAYS) } }));
           const pub = await publisher(redis.url, k);
           try {
