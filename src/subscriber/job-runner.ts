@@ -36,6 +36,9 @@ export interface JobRunnerOptions {
   dispatch?: (msg: JobMessage, ctx: JobContext) => Promise<JobOutcome>;
 }
 
+/** A run's log line, with the job's fields. */
+type RunLog = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => void;
+
 /** A job whose user has every slot running waits about this long before it is offered again. */
 const DEFER_MS = 250;
 /** Redis failed before the job started: offered again after about this long. */
@@ -81,6 +84,17 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
   };
 
+  /**
+   * Redis failed before the job started, not the job: the same delivery is offered again after a
+   * pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one
+   * killed subscriber dead-lettered a job nobody had run (chaos seed 7413). Logged through the
+   * run's own log; not a closure per run, since most runs never need it.
+   */
+  function redisDown(delivery: Delivery, log: RunLog, what: string, err: unknown): Settlement {
+    log('warn', { err: toError(err).message }, what);
+    return deferral(delivery, REDIS_DOWN_MS);
+  }
+
   async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
     const msg = delivery.message;
     // Messages published by other tools may lack an id: the transport's delivery id stands in.
@@ -88,15 +102,8 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     const fields = () => ({ ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount });
     // A pino child per job costs more than a no-op job; it is made only if a handler logs.
     let child: Logger | undefined;
-    const log = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => {
+    const log: RunLog = (level, o, m) => {
       if (logger.isLevelEnabled(level)) logger[level]({ ...fields(), ...o }, m);
-    };
-    // Redis failed before the job started, not the job: the same delivery is offered again after a
-    // pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one
-    // killed subscriber dead-lettered a job nobody had run (chaos seed 7413).
-    const redisDown = (what: string, err: unknown): Settlement => {
-      log('warn', { err: toError(err).message }, what);
-      return deferral(delivery, REDIS_DOWN_MS);
     };
     const claimSpan = startSpan('claim', job.context);
     let attempt;
@@ -105,7 +112,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
     } catch (err) {
       failSpan(claimSpan, err);
-      return redisDown('could not take the job’s claim (Redis); offered again shortly', err);
+      return redisDown(delivery, log, 'could not take the job’s claim (Redis); offered again shortly', err);
     } finally {
       claimSpan.end();
     }
@@ -130,7 +137,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         slot = await options.userSlots.take(msg.user_id);
       } catch (err) {
         void claim.release();
-        return redisDown('could not take a user slot (Redis); offered again shortly', err);
+        return redisDown(delivery, log, 'could not take a user slot (Redis); offered again shortly', err);
       }
       if (!slot) {
         if (full.size > 10_000) full.clear();
