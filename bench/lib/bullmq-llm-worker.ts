@@ -9,6 +9,7 @@ import { Worker, type Job } from 'bullmq';
 import pg from 'pg';
 import { Agent } from 'undici';
 import { chatCall } from './chat-call.js';
+import { envCount, requiredEnv } from './common.js';
 
 interface CostJob {
   user_id: string;
@@ -16,16 +17,11 @@ interface CostJob {
   content: string;
 }
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is required`);
-  return v;
-};
-const concurrency = Number(env('CONCURRENCY'));
-const url = `${env('LLM_URL').replace(/\/+$/, '')}/chat/completions`;
+const concurrency = envCount('CONCURRENCY');
+const url = `${requiredEnv('LLM_URL').replace(/\/+$/, '')}/chat/completions`;
 // As many connections as jobs at once, like our subscriber's dispatcher; the pool as large as ours.
 const dispatcher = new Agent({ connections: concurrency });
-const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: Math.min(25, Math.max(10, concurrency)) });
+const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: Math.min(25, Math.max(10, concurrency)) });
 pool.on('error', () => {});
 
 async function processJob(job: Job<CostJob>): Promise<void> {
@@ -41,8 +37,8 @@ async function processJob(job: Job<CostJob>): Promise<void> {
   );
 }
 
-const worker = new Worker<CostJob>(env('QUEUE'), processJob, {
-  connection: { host: '127.0.0.1', port: Number(env('REDIS_PORT')), maxRetriesPerRequest: null },
+const worker = new Worker<CostJob>(requiredEnv('QUEUE'), processJob, {
+  connection: { host: '127.0.0.1', port: envCount('REDIS_PORT'), maxRetriesPerRequest: null },
   concurrency,
   autorun: false,
 });

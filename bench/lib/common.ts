@@ -16,6 +16,28 @@ export interface BenchContext {
   error(line: string): void;
 }
 
+/**
+ * A positive whole number from the environment variable `name` (a bench setting), or `fallback`
+ * when it is unset. Anything else stops the bench with the variable's name, before any measurement.
+ */
+export function envCount(name: string, fallback?: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') {
+    if (fallback === undefined) throw new Error(`${name} is required: a positive whole number`);
+    return fallback;
+  }
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** The environment variable `name`, which must be set (a child process's setting from the bench). */
+export function requiredEnv(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+}
+
 export function wanted(ctx: BenchContext, id: string): boolean {
   return ctx.filter.length === 0 || ctx.filter.some((f) => id.includes(f));
 }

@@ -2,15 +2,16 @@
 // with the fake LLM's own CPU apart — for our subscriber (both transports) and, in the same run, a
 // BullMQ worker that makes the same LLM call and one plain upsert of the same row (no markers, no
 // version checks). The figure to watch is ours ÷ BullMQ's, measured side by side.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { dailyMessage } from '../../src/messages.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
-import { chunks, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
+import { chunks, envCount, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
 import type { FigureSpec } from '../lib/figures.js';
 import { benchDb, doneCount, processCpuSeconds, publisher, seedDiaries, startFakeLlmProcess, startSubscriberProcess, subscriberEnv, type BenchDb } from '../lib/world.js';
 
@@ -21,7 +22,7 @@ const QUEUE = 'cost';
 // Untimed jobs before the timed window: enough for V8 to have compiled the hot paths, as in a worker
 // that has run for a while (a wave of CONCURRENCY jobs left the JIT's own compiling in the window:
 // the call alone measured 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000).
-const WARM = Number(process.env.BENCH_COST_WARM_JOBS ?? 4000);
+const WARM = envCount('BENCH_COST_WARM_JOBS', 4000);
 /** --quick: one wave. */
 const warmCount = (quick: boolean): number => (quick ? CONCURRENCY : WARM);
 type Kind = 'pubsub' | 'streams' | 'bullmq' | 'call';
@@ -169,11 +170,9 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
   const add = async (rows: ReadonlyArray<{ user_id: string; date: string; content: string }>) => {
     for (const batch of chunks(rows, 1000)) await queue.addBulk(batch.map((data) => ({ name: 'daily', data, opts: { removeOnComplete: true, removeOnFail: true } })));
   };
+  const said = linesOf(proc, 'bullmq worker');
   try {
-    await new Promise<void>((resolve, reject) => {
-      proc.stdout.setEncoding('utf8').on('data', (c: string) => c.includes('ready') && resolve());
-      proc.once('exit', (code) => reject(new Error(`bullmq worker exited ${code}`)));
-    });
+    await said('ready');
     await add(warmJobs);
     await waitUntil(async () => ((await db.pool.query<{ n: number }>(PLAIN_DONE, [warm.userIds])).rows[0]?.n ?? 0) >= warmN, { stallMs: 30_000, everyMs: 50, what: 'cost bullmq warm-up' });
     return await measure(db, srv, proc.pid ?? -1, llm.cpuSeconds, async (poll) => {
@@ -182,12 +181,34 @@ async function bullmq(db: BenchDb, srv: RedisServer, llm: { url: string; cpuSeco
     });
   } finally {
     await queue.close();
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(proc);
   }
+}
+
+/** Waits for whole lines a child prints on stdout: `said('ready')` resolves at the line "ready". */
+function linesOf(proc: ChildProcess, name: string): (word: string) => Promise<void> {
+  if (!proc.stdout) throw new Error(`${name}: no stdout pipe`);
+  const lines = createInterface({ input: proc.stdout });
+  return (word) =>
+    new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`${name} exited ${code} before "${word}"`));
+      const onLine = (line: string) => {
+        if (line.trim() !== word) return;
+        lines.off('line', onLine);
+        proc.off('exit', onExit);
+        resolve();
+      };
+      lines.on('line', onLine);
+      proc.once('exit', onExit);
+    });
+}
+
+/** SIGTERM to a child still running, and its exit. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  await exited;
 }
 
 /** The call alone (bench/lib/llm-call-floor.ts): its process's CPU and system calls, no database, no Redis. */
@@ -197,16 +218,7 @@ async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: numbe
     env: { ...process.env, LLM_URL: llm.url, CONCURRENCY: String(CONCURRENCY), JOBS: String(jobs), WARM: String(warmN) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const said = (word: string) =>
-    new Promise<void>((resolve, reject) => {
-      const onData = (c: string) => {
-        if (!c.includes(word)) return;
-        proc.stdout.off('data', onData);
-        resolve();
-      };
-      proc.stdout.setEncoding('utf8').on('data', onData);
-      proc.once('exit', (code) => reject(new Error(`LLM call floor exited ${code} before "${word}"`)));
-    });
+  const said = linesOf(proc, 'LLM call floor');
   try {
     await said('ready');
     const pid = proc.pid ?? -1;
@@ -218,11 +230,7 @@ async function callFloor(llm: { url: string; cpuSeconds(): number }, jobs: numbe
     const seconds = (performance.now() - t0) / 1000;
     return { worker: processCpuSeconds(pid) - w0, syscalls: processSyscalls(pid) - s0, pg: 0, redis: 0, llm: llm.cpuSeconds() - l0, seconds };
   } finally {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(proc);
   }
 }
 
@@ -233,15 +241,15 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
   const db = await benchDb();
   await db.pool.query('CREATE TABLE bench_plain_summary_days (LIKE diary_summary_days INCLUDING ALL)');
   const llm = await startFakeLlmProcess(LATENCY_MS);
-  notes.push(`Cost per job (issue 19): ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} days, ~300 characters each) at concurrency ${CONCURRENCY}, the fake LLM in its own process answering in ${LATENCY_MS} ms, after an untimed warm-up wave; one database, one fresh redis-server per measurement. Ours is \`node dist/cli.js subscriber\`; the comparator is bench/lib/bullmq-llm-worker.ts (bullmq over ioredis, the same undici call, one INSERT … ON CONFLICT into a trigger-free copy of diary_summary_days), its jobs added with addBulk inside the timed window as ours are published inside it. CPU is utime+stime from /proc of the worker, every PostgreSQL backend of the bench database except the bench's polling connection (every 100 ms), and redis-server; the fake LLM's CPU is reported apart. The LLM call alone is bench/lib/llm-call-floor.ts: the comparator's undici call at the same concurrency with no queue and no database, the floor under any worker's CPU per job; worker ÷ it shows what a worker spends beyond the call.`);
+  const warmN = warmCount(ctx.quick);
+  notes.push(`Cost per job (issue 19): ${jobs} daily jobs per measurement (${jobs / DAYS} fresh users × ${DAYS} days, ~300 characters each) at concurrency ${CONCURRENCY}, the fake LLM in its own process answering in ${LATENCY_MS} ms, after ${warmN} untimed warm-up jobs; one database, one fresh redis-server per measurement. Ours is \`node dist/cli.js subscriber\`; the comparator is bench/lib/bullmq-llm-worker.ts (bullmq over ioredis, the same undici call, one INSERT … ON CONFLICT into a trigger-free copy of diary_summary_days), its jobs added with addBulk inside the timed window as ours are published inside it. CPU is utime+stime from /proc of the worker, every PostgreSQL backend of the bench database except the bench's polling connection (every 100 ms), and redis-server; the fake LLM's CPU is reported apart. The LLM call alone is bench/lib/llm-call-floor.ts: the comparator's undici call at the same concurrency with no queue and no database, the floor under any worker's CPU per job; worker ÷ it shows what a worker spends beyond the call.`);
   try {
     for (let run = 0; run < ctx.runs; run++) {
-      const got = new Map<Kind, number>();
-      const workers = new Map<Kind, number>();
+      // Per kind this run: CPU per job in all, and of the worker.
+      const got = new Map<Kind, { total: number; worker: number }>();
       for (const kind of rotate([...kinds], run)) {
         const srv = await startRedisServer();
         try {
-          const warmN = warmCount(ctx.quick);
           const cpu = kind === 'bullmq' ? await bullmq(db, srv, llm, jobs, warmN) : kind === 'call' ? await callFloor(llm, jobs, warmN) : await ours(kind, db, srv, llm, jobs, warmN);
           const f = figures(kind);
           const per = (s: number) => (1000 * s) / jobs;
@@ -256,8 +264,7 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
             ctx.book.record(f.pg, per(cpu.pg));
             ctx.book.record(f.redis, per(cpu.redis));
           }
-          got.set(kind, total);
-          workers.set(kind, per(cpu.worker));
+          got.set(kind, { total, worker: per(cpu.worker) });
           ctx.log(`  cost run ${run + 1}/${ctx.runs}: ${kind} ${total.toFixed(2)} ms CPU per job (worker ${per(cpu.worker).toFixed(2)}, PostgreSQL ${per(cpu.pg).toFixed(2)}, Redis ${per(cpu.redis).toFixed(2)}; fake LLM ${per(cpu.llm).toFixed(2)} apart)`);
         } catch (err) {
           ctx.error(`cost run ${run + 1}, ${kind}: ${(err as Error).message}`);
@@ -266,14 +273,14 @@ export async function runCost(ctx: BenchContext, notes: string[]): Promise<void>
         }
         await sleep(200);
       }
-      const base = got.get('bullmq');
+      const base = got.get('bullmq')?.total;
       for (const kind of ['streams', 'pubsub'] as const) {
-        const mine = got.get(kind);
+        const mine = got.get(kind)?.total;
         if (base !== undefined && mine !== undefined) ctx.book.record(ratio(kind), mine / base);
       }
-      const floor = workers.get('call');
+      const floor = got.get('call')?.worker;
       for (const kind of ['streams', 'pubsub', 'bullmq'] as const) {
-        const w = workers.get(kind);
+        const w = got.get(kind)?.worker;
         if (floor !== undefined && floor > 0 && w !== undefined) ctx.book.record(overFloor(kind), w / floor);
       }
     }

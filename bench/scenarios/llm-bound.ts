@@ -3,7 +3,7 @@
 // Measured from the first publish to the last row stored ('done').
 import { dailyMessage } from '../../src/messages.js';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
-import { promValue, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
+import { envCount, promValue, rotate, sleep, waitUntil, wanted, type BenchContext } from '../lib/common.js';
 import type { FigureSpec } from '../lib/figures.js';
 import type pg from 'pg';
 import { benchDb, doneCount, processCpuSeconds, publisher, seedDiaries, startFakeLlmProcess, startSubscriberProcess, subscriberEnv } from '../lib/world.js';
@@ -20,12 +20,12 @@ const LATENCY_MS = 200;
  * set to it, so the per-user limit does not shape this measure of the pipeline (the budget group
  * measures the limits).
  */
-const DAYS = Number(process.env.BENCH_LLM_DAYS ?? 10);
+const DAYS = envCount('BENCH_LLM_DAYS', 10);
 // Untimed jobs first, about 20 waves (at least one, at most 4,000): they open the pool's and the LLM's
 // connections and let V8 compile the hot paths, as in a subscriber that has run for a while. One
 // wave left the JIT's own compiling in the timed window (cost.ts measured the call alone at
 // 0.45–0.61 ms of CPU after 200 calls, 0.15–0.22 after 4,000). BENCH_LLM_WARM_JOBS overrides it; --quick runs one wave.
-const warmJobsFor = (c: number, quick: boolean): number => (quick ? c : Number(process.env.BENCH_LLM_WARM_JOBS ?? Math.min(4000, 20 * c)));
+const warmJobsFor = (c: number, quick: boolean): number => (quick ? c : envCount('BENCH_LLM_WARM_JOBS', Math.min(4000, 20 * c)));
 
 function specs(kind: 'pubsub' | 'streams', c: number) {
   const name = kind === 'pubsub' ? 'Pub/Sub' : 'Streams';
