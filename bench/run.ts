@@ -126,7 +126,7 @@ function writeReport(final: boolean): void {
 }
 
 const GROUPS: Record<string, (c: BenchContext, notes: string[]) => Promise<void>> = {
-  transport: (c) => runTransport(c),
+  transport: (c, n) => runTransport(c, n),
   llm: (c, n) => runLlmBound(c, n),
   scheduler: (c, n) => runScheduler(c, n),
   memory: (c, n) => runMemory(c, n),

@@ -5,20 +5,13 @@ import { spawn } from 'node:child_process';
 import BeeQueue from 'bee-queue';
 import { Queue, Worker } from 'bullmq';
 import { createClient } from 'redis';
-import { createLogger } from '../../src/logger.js';
 import { toWire, type JobMessage } from '../../src/messages.js';
-import { messagesShed } from '../../src/metrics.js';
-import { createJobRunner } from '../../src/subscriber/job-runner.js';
-import { createClaimStore } from '../../src/transport/claim-store.js';
-import { scriptRunner } from '../../src/transport/scripts.js';
-import { keysFor } from '../../src/transport/keys.js';
-import { createPubSubTransport } from '../../src/transport/pubsub/pubsub-transport.js';
-import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
-import { createStreamsTransport } from '../../src/transport/streams/streams-transport.js';
+import { closeRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import type { DeliveryHandler, Transport } from '../../src/transport/transport.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { chunks, dailyJobs, emptyDb, rotate, waitUntil, wanted, type BenchContext } from '../lib/common.js';
-import type { FigureSpec } from '../lib/figures.js';
+import { assertBuilt, compiled } from '../lib/compiled.js';
+import { FigureBook, type FigureSpec } from '../lib/figures.js';
 
 const BATCH = 1000;
 const CONCURRENCY = 50;
@@ -55,8 +48,6 @@ export const F = {
 function spec(id: string, label: string, client: string, unit: FigureSpec['unit']): FigureSpec {
   return { id: `transport.${id}`, group: 'transport', label, client, unit, better: unit === 'ratio' || unit.endsWith('/s') ? 'higher' : 'lower' };
 }
-
-const logger = createLogger({ level: 'silent' });
 
 async function withServer<T>(fn: (srv: RedisServer) => Promise<T>): Promise<T> {
   const srv = await startRedisServer();
@@ -164,21 +155,51 @@ async function rawDrain(url: string, wires: string[]): Promise<number> {
 
 // ---- ours ----------------------------------------------------------------------------------------
 
+/** Our subscriber's modules, compiled (compiled.ts), one instance of each for every run. */
+interface OurCode {
+  logger: import('../../src/logger.js').Logger;
+  metrics: typeof import('../../src/metrics.js');
+  jobRunner: typeof import('../../src/subscriber/job-runner.js');
+  claimStore: typeof import('../../src/transport/claim-store.js');
+  scripts: typeof import('../../src/transport/scripts.js');
+  keys: typeof import('../../src/transport/keys.js');
+  connection: typeof import('../../src/transport/redis-connection.js');
+  pubsub: typeof import('../../src/transport/pubsub/pubsub-transport.js');
+  streams: typeof import('../../src/transport/streams/streams-transport.js');
+}
+
+async function loadOurCode(): Promise<OurCode> {
+  assertBuilt();
+  const [logging, metrics, jobRunner, claimStore, scripts, keys, connection, pubsub, streams] = await Promise.all([
+    compiled<typeof import('../../src/logger.js')>('logger.js'),
+    compiled<OurCode['metrics']>('metrics.js'),
+    compiled<OurCode['jobRunner']>('subscriber/job-runner.js'),
+    compiled<OurCode['claimStore']>('transport/claim-store.js'),
+    compiled<OurCode['scripts']>('transport/scripts.js'),
+    compiled<OurCode['keys']>('transport/keys.js'),
+    compiled<OurCode['connection']>('transport/redis-connection.js'),
+    compiled<OurCode['pubsub']>('transport/pubsub/pubsub-transport.js'),
+    compiled<OurCode['streams']>('transport/streams/streams-transport.js'),
+  ]);
+  return { logger: logging.createLogger({ level: 'silent' }), metrics, jobRunner, claimStore, scripts, keys, connection, pubsub, streams };
+}
+
 interface Ours {
   transport: Transport;
   runner: DeliveryHandler;
   close(): Promise<void>;
 }
 
-async function ours(url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
-  const keys = keysFor('bench');
-  const client = await connectRedis({ url, role: 'main', logger });
-  const claims = createClaimStore({ scripts: scriptRunner(client), keys, leaseMs: 30_000, logger });
+async function ours(code: OurCode, url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
+  const { logger } = code;
+  const keys = code.keys.keysFor('bench');
+  const client = await code.connection.connectRedis({ url, role: 'main', logger });
+  const claims = code.claimStore.createClaimStore({ scripts: code.scripts.scriptRunner(client), keys, leaseMs: 30_000, logger });
   const transport =
     kind === 'pubsub'
-      ? createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })
-      : createStreamsTransport({ client, redisUrl: url, keys, logger, consumerName: `bench-${process.pid}`, leaseMs: 30_000, maxDeliveries: 5 });
-  const runner = createJobRunner({
+      ? code.pubsub.createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })
+      : code.streams.createStreamsTransport({ client, redisUrl: url, keys, logger, consumerName: `bench-${process.pid}`, leaseMs: 30_000, maxDeliveries: 5 });
+  const runner = code.jobRunner.createJobRunner({
     db: emptyDb(),
     claims,
     logger,
@@ -202,19 +223,20 @@ async function publishAll(transport: Transport, messages: readonly JobMessage[])
   for (const batch of chunks(messages, BATCH)) await Promise.all(batch.map((m) => transport.publish(m)));
 }
 
-async function shedCount(): Promise<number> {
-  return (await messagesShed.get()).values.reduce((a, v) => a + v.value, 0);
+async function shedCount(code: OurCode): Promise<number> {
+  return (await code.metrics.messagesShed.get()).values.reduce((a, v) => a + v.value, 0);
 }
 
 /** Consume (and, when `concurrent`, publish meanwhile) until every job was handled. */
 async function oursRun(
+  code: OurCode,
   url: string,
   kind: 'pubsub' | 'streams',
   messages: readonly JobMessage[],
   concurrent: boolean,
 ): Promise<{ publishRate: number; rate: number; shed: number }> {
   const n = messages.length;
-  const o = await ours(url, kind, n);
+  const o = await ours(code, url, kind, n);
   let handled = 0;
   let rejected = 0;
   const handler: DeliveryHandler = async (d, signal) => {
@@ -222,7 +244,7 @@ async function oursRun(
     handled++;
     return s;
   };
-  const shed0 = await shedCount();
+  const shed0 = await shedCount(code);
   try {
     let publishRate = Number.NaN;
     if (!concurrent) {
@@ -237,7 +259,7 @@ async function oursRun(
       await publishAll(o.transport, messages);
       publishRate = rate(n, tp);
     }
-    const shedNow = async () => (await shedCount()) - shed0;
+    const shedNow = async () => (await shedCount(code)) - shed0;
     await waitUntil(async () => handled + rejected + (await shedNow()) >= n, { progress: () => handled, stallMs: 20_000, what: `${kind} consume` });
     const r = rate(handled, t0);
     await consumer.stop(5000);
@@ -333,11 +355,15 @@ async function beeQueue(port: number, messages: readonly JobMessage[]): Promise<
 
 // ---- the group -----------------------------------------------------------------------------------
 
-export async function runTransport(ctx: BenchContext): Promise<void> {
+export async function runTransport(ctx: BenchContext, notes: string[]): Promise<void> {
   const n = ctx.quick ? 5_000 : 100_000;
   const messages = dailyJobs(n);
   const wires = messages.map(toWire);
-  const { book } = ctx;
+  // Every step runs once untimed before the timed runs, into a book that is thrown away: V8 then
+  // measures compiled hot paths of every queue alike, whatever order the rotation gives the steps.
+  let book = new FigureBook();
+  let code$: Promise<OurCode> | undefined;
+  const ourCode = () => (code$ ??= loadOurCode());
   const payload = wires[0] as string;
   // One round trip per message: a fifth of the jobs is plenty for a rate and saves minutes.
   const unpipelined = wires.slice(0, Math.max(1000, Math.floor(n / 5)));
@@ -388,7 +414,7 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
       ids: [F.pubsubE2e.id, F.pubsubPublish.id],
       run: () =>
         withServer(async (srv) => {
-          const r = await oursRun(srv.url, 'pubsub', messages, true);
+          const r = await oursRun(await ourCode(), srv.url, 'pubsub', messages, true);
           book.record(F.pubsubPublish, r.publishRate);
           book.record(F.pubsubE2e, r.rate, r.shed > 0 ? `shed ${r.shed} in a run` : undefined);
         }),
@@ -397,20 +423,33 @@ export async function runTransport(ctx: BenchContext): Promise<void> {
       ids: [F.streamsDrain.id, F.streamsPublish.id],
       run: () =>
         withServer(async (srv) => {
-          const r = await oursRun(srv.url, 'streams', messages, false);
+          const r = await oursRun(await ourCode(), srv.url, 'streams', messages, false);
           book.record(F.streamsPublish, r.publishRate);
           book.record(F.streamsDrain, r.rate);
         }),
     },
     {
       ids: [F.streamsE2e.id],
-      run: () => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(srv.url, 'streams', messages, true)).rate)),
+      run: () => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(await ourCode(), srv.url, 'streams', messages, true)).rate)),
     },
     queueStep(F.bullAdd, F.bullProcess, (srv) => bullmq(srv, 'ioredis', messages)),
     queueStep(F.bullAddNr, F.bullProcessNr, (srv) => bullmq(srv, 'node-redis', messages)),
     queueStep(F.beeAdd, F.beeProcess, (srv) => beeQueue(srv.port, messages)),
   ];
   const selected = steps.filter((s) => s.ids.some((id) => wanted(ctx, id)));
+  if (!ctx.quick) {
+    const t = performance.now();
+    for (const step of selected) {
+      try {
+        await step.run();
+      } catch (err) {
+        ctx.error(`transport warm-up, ${step.ids.join(', ')}: ${(err as Error).message}`);
+      }
+    }
+    ctx.log(`  transport warm-up: every step once, untimed (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  }
+  book = ctx.book;
+  notes.push(`Transport: ${n.toLocaleString('en-US')} no-op jobs per figure, each on a fresh redis-server. Ours runs the compiled dist/ modules, as \`npm start\` does (bench/lib/compiled.ts: through tsx every closure made per job also pays esbuild's keepNames wrapper), in this process beside BullMQ and bee-queue from node_modules. ${ctx.quick ? 'No warm-up (--quick).' : 'Every step ran once, untimed, before the timed runs, so every queue is measured on compiled hot paths whatever order the rotation gives it.'}`);
   for (let run = 0; run < ctx.runs; run++) {
     for (const step of rotate(selected, run)) {
       const t = performance.now();
