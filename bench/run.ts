@@ -10,8 +10,8 @@
 //   node --cpu-prof --cpu-prof-dir=bench/results/profiles --import tsx bench/run.ts --only transport --filter ours.streams.drain --runs 1 --no-write
 //
 // Needs redis-server and redis-benchmark on the PATH, PostgreSQL as for the tests
-// (TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432), and, for the LLM-bound and memory
-// groups, the built CLI (`npm run build`; falls back to src/cli.ts through tsx).
+// (TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432), and, for the transport, cost,
+// LLM-bound and memory groups, the build (`npm run build`): they measure dist/, as `npm start` runs it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
