@@ -4,19 +4,21 @@
 // compiled dist/ (`npm run build` first), as in the transport scenario (bench/lib/compiled.ts).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { assertBuilt, compiled } from './lib/compiled.js';
+import { ourCode } from './lib/compiled.js';
 import { chunks, dailyJobs, emptyDb } from './lib/common.js';
 import { processCpuSeconds } from './lib/world.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
-assertBuilt();
-const { createLogger } = await compiled<typeof import('../src/logger.js')>('logger.js');
-const { createJobRunner } = await compiled<typeof import('../src/subscriber/job-runner.js')>('subscriber/job-runner.js');
-const { createClaimStore } = await compiled<typeof import('../src/transport/claim-store.js')>('transport/claim-store.js');
-const { scriptRunner } = await compiled<typeof import('../src/transport/scripts.js')>('transport/scripts.js');
-const { keysFor } = await compiled<typeof import('../src/transport/keys.js')>('transport/keys.js');
-const { connectRedis } = await compiled<typeof import('../src/transport/redis-connection.js')>('transport/redis-connection.js');
-const { createStreamsTransport } = await compiled<typeof import('../src/transport/streams/streams-transport.js')>('transport/streams/streams-transport.js');
+const {
+  logging: { createLogger },
+  jobRunner: { createJobRunner },
+  claimStore: { createClaimStore },
+  scripts: { scriptRunner },
+  keys: { keysFor },
+  connection: { connectRedis },
+  streams: { createStreamsTransport },
+} = await ourCode();
 const N = Number(process.argv[2] ?? 20000);
+if (!Number.isSafeInteger(N) || N < 1) throw new Error(`the job count must be a positive whole number, got ${JSON.stringify(process.argv[2])}`);
 const logger = createLogger({ level: process.env.LVL ?? 'info' });
 const redis = await startRedisServer();
 const keys = keysFor('p');
@@ -30,6 +32,7 @@ let done = 0; let fin!: () => void; const p = new Promise<void>((r) => (fin = r)
 const profile = process.argv[3] ? await startProfile() : undefined;
 // redis-server's CPU beside ours: while it works on a turn's commands this process mostly waits.
 const redisPid = Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+if (!Number.isSafeInteger(redisPid)) throw new Error('INFO server named no process_id');
 const r0 = processCpuSeconds(redisPid);
 const t0 = performance.now(); const c0 = process.cpuUsage();
 const c = await t.consume(async (d, s) => { const r = await runner(d, s); if (++done === N) fin(); return r; }, { concurrency: 50, onReject() {} });

@@ -14,6 +14,7 @@ import { closeRedis, connectRedis } from '../../src/transport/redis-connection.j
 import { createStreamsTransport } from '../../src/transport/streams/streams-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { spawnCli, type CliProcess } from '../../test/helpers/cli.js';
+import { assertBuilt } from './compiled.js';
 import { createPostgresDatabase } from '../../test/helpers/db.js';
 import { chunks } from './common.js';
 
@@ -147,8 +148,9 @@ export interface Subscriber {
   metrics(): Promise<string>;
 }
 
-/** Spawns the real `diary-events subscriber` and waits until it listens. */
+/** Spawns the real `diary-events subscriber` (dist/, checked current) and waits until it listens. */
 export async function startSubscriberProcess(env: Record<string, string>): Promise<Subscriber> {
+  assertBuilt();
   const cli = spawnCli(['subscriber'], env);
   try {
     const port = Number((await cli.waitForLog((l) => l.msg === 'metrics listening', 30_000)).metrics_port);

@@ -11,7 +11,7 @@ import { closeRedis, type RedisClient } from '../../src/transport/redis-connecti
 import type { DeliveryHandler, Transport } from '../../src/transport/transport.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { chunks, dailyJobs, emptyDb, rotate, waitUntil, wanted, type BenchContext } from '../lib/common.js';
-import { assertBuilt, compiled } from '../lib/compiled.js';
+import { ourCode, type OurCode } from '../lib/compiled.js';
 import { FigureBook, type FigureSpec } from '../lib/figures.js';
 
 const BATCH = 1000;
@@ -156,35 +156,6 @@ async function rawDrain(url: string, wires: string[]): Promise<number> {
 
 // ---- ours ----------------------------------------------------------------------------------------
 
-/** Our subscriber's modules, compiled (compiled.ts), one instance of each for every run. */
-interface OurCode {
-  logger: import('../../src/logger.js').Logger;
-  metrics: typeof import('../../src/metrics.js');
-  jobRunner: typeof import('../../src/subscriber/job-runner.js');
-  claimStore: typeof import('../../src/transport/claim-store.js');
-  scripts: typeof import('../../src/transport/scripts.js');
-  keys: typeof import('../../src/transport/keys.js');
-  connection: typeof import('../../src/transport/redis-connection.js');
-  pubsub: typeof import('../../src/transport/pubsub/pubsub-transport.js');
-  streams: typeof import('../../src/transport/streams/streams-transport.js');
-}
-
-async function loadOurCode(): Promise<OurCode> {
-  assertBuilt();
-  const [logging, metrics, jobRunner, claimStore, scripts, keys, connection, pubsub, streams] = await Promise.all([
-    compiled<typeof import('../../src/logger.js')>('logger.js'),
-    compiled<OurCode['metrics']>('metrics.js'),
-    compiled<OurCode['jobRunner']>('subscriber/job-runner.js'),
-    compiled<OurCode['claimStore']>('transport/claim-store.js'),
-    compiled<OurCode['scripts']>('transport/scripts.js'),
-    compiled<OurCode['keys']>('transport/keys.js'),
-    compiled<OurCode['connection']>('transport/redis-connection.js'),
-    compiled<OurCode['pubsub']>('transport/pubsub/pubsub-transport.js'),
-    compiled<OurCode['streams']>('transport/streams/streams-transport.js'),
-  ]);
-  return { logger: logging.createLogger({ level: 'silent' }), metrics, jobRunner, claimStore, scripts, keys, connection, pubsub, streams };
-}
-
 interface Ours {
   transport: Transport;
   runner: DeliveryHandler;
@@ -192,7 +163,7 @@ interface Ours {
 }
 
 async function ours(code: OurCode, url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
-  const { logger } = code;
+  const logger = code.logging.createLogger({ level: 'silent' });
   const keys = code.keys.keysFor('bench');
   const client = await code.connection.connectRedis({ url, role: 'main', logger });
   const claims = code.claimStore.createClaimStore({ scripts: code.scripts.scriptRunner(client), keys, leaseMs: 30_000, logger });
@@ -360,11 +331,6 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
   const n = ctx.quick ? 5_000 : 100_000;
   const messages = dailyJobs(n);
   const wires = messages.map(toWire);
-  // Every step runs once untimed before the timed runs, into a book that is thrown away: V8 then
-  // measures compiled hot paths of every queue alike, whatever order the rotation gives the steps.
-  let book = new FigureBook();
-  let code$: Promise<OurCode> | undefined;
-  const ourCode = () => (code$ ??= loadOurCode());
   const payload = wires[0] as string;
   // One round trip per message: a fifth of the jobs is plenty for a rate and saves minutes.
   const unpipelined = wires.slice(0, Math.max(1000, Math.floor(n / 5)));
@@ -372,17 +338,17 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
   // Another job queue on a fresh server: its add rate and its process rate.
   const queueStep = (add: FigureSpec, process: FigureSpec, measure: (srv: RedisServer) => Promise<{ add: number; process: number }>) => ({
     ids: [add.id, process.id],
-    run: () =>
+    run: (book: FigureBook) =>
       withServer(async (srv) => {
         const r = await measure(srv);
         book.record(add, r.add);
         book.record(process, r.process);
       }),
   });
-  const steps: Array<{ ids: string[]; run: () => Promise<void> }> = [
+  const steps: Array<{ ids: string[]; run: (book: FigureBook) => Promise<void> }> = [
     {
       ids: [F.benchPublishP1.id, F.benchPublishP64.id, F.benchXaddP1.id, F.benchXaddP64.id],
-      run: () =>
+      run: (book: FigureBook) =>
         withServer(async (srv) => {
           book.record(F.benchPublishP1, await redisBenchmark(srv.port, n, 1, ['PUBLISH', 'bench_rb', payload]));
           book.record(F.benchPublishP64, await redisBenchmark(srv.port, n * 5, 64, ['PUBLISH', 'bench_rb', payload]));
@@ -390,11 +356,11 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
           book.record(F.benchXaddP64, await redisBenchmark(srv.port, n * 5, 64, ['XADD', 'bench_rb_s', 'MAXLEN', '~', '100000', '*', 'data', payload]));
         }),
     },
-    { ids: [F.rawPublish.id], run: () => withServer(async (srv) => book.record(F.rawPublish, await rawPublish(srv.url, unpipelined, false))) },
-    { ids: [F.rawPublishPipe.id], run: () => withServer(async (srv) => book.record(F.rawPublishPipe, await rawPublish(srv.url, wires, true))) },
+    { ids: [F.rawPublish.id], run: (book: FigureBook) => withServer(async (srv) => book.record(F.rawPublish, await rawPublish(srv.url, unpipelined, false))) },
+    { ids: [F.rawPublishPipe.id], run: (book: FigureBook) => withServer(async (srv) => book.record(F.rawPublishPipe, await rawPublish(srv.url, wires, true))) },
     {
       ids: [F.rawXadd.id],
-      run: () =>
+      run: (book: FigureBook) =>
         withServer(async (srv) => {
           const c = await plainClient(srv.url);
           book.record(F.rawXadd, await rawXadd(c, 'bench_raw_stream', unpipelined, false));
@@ -403,17 +369,17 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
     },
     {
       ids: [F.rawXaddPipe.id],
-      run: () =>
+      run: (book: FigureBook) =>
         withServer(async (srv) => {
           const c = await plainClient(srv.url);
           book.record(F.rawXaddPipe, await rawXadd(c, 'bench_raw_stream', wires, true));
           await closeRedis(c);
         }),
     },
-    { ids: [F.rawDrain.id], run: () => withServer(async (srv) => book.record(F.rawDrain, await rawDrain(srv.url, wires))) },
+    { ids: [F.rawDrain.id], run: (book: FigureBook) => withServer(async (srv) => book.record(F.rawDrain, await rawDrain(srv.url, wires))) },
     {
       ids: [F.pubsubE2e.id, F.pubsubPublish.id],
-      run: () =>
+      run: (book: FigureBook) =>
         withServer(async (srv) => {
           const r = await oursRun(await ourCode(), srv.url, 'pubsub', messages, true);
           book.record(F.pubsubPublish, r.publishRate);
@@ -422,7 +388,7 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
     },
     {
       ids: [F.streamsDrain.id, F.streamsPublish.id],
-      run: () =>
+      run: (book: FigureBook) =>
         withServer(async (srv) => {
           const r = await oursRun(await ourCode(), srv.url, 'streams', messages, false);
           book.record(F.streamsPublish, r.publishRate);
@@ -431,35 +397,37 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
     },
     {
       ids: [F.streamsE2e.id],
-      run: () => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(await ourCode(), srv.url, 'streams', messages, true)).rate)),
+      run: (book: FigureBook) => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(await ourCode(), srv.url, 'streams', messages, true)).rate)),
     },
     queueStep(F.bullAdd, F.bullProcess, (srv) => bullmq(srv, 'ioredis', messages)),
     queueStep(F.bullAddNr, F.bullProcessNr, (srv) => bullmq(srv, 'node-redis', messages)),
     queueStep(F.beeAdd, F.beeProcess, (srv) => beeQueue(srv.port, messages)),
   ];
   const selected = steps.filter((s) => s.ids.some((id) => wanted(ctx, id)));
-  if (!ctx.quick) {
-    const t = performance.now();
-    for (const step of selected) {
-      try {
-        await step.run();
-      } catch (err) {
-        ctx.error(`transport warm-up, ${step.ids.join(', ')}: ${(err as Error).message}`);
-      }
+  /** Runs a step into `book`; a failure is reported under `label` and the rest go on. */
+  const attempt = async (step: (typeof steps)[number], book: FigureBook, label: string): Promise<boolean> => {
+    try {
+      await step.run(book);
+      return true;
+    } catch (err) {
+      ctx.error(`transport ${label}, ${step.ids.join(', ')}: ${(err as Error).message}`);
+      return false;
     }
+  };
+  if (!ctx.quick) {
+    // Every step once, untimed, into a book thrown away: V8 has then compiled the hot paths of every
+    // queue alike, whatever order the rotation gives the steps.
+    const t = performance.now();
+    const scratch = new FigureBook();
+    for (const step of selected) await attempt(step, scratch, 'warm-up');
     ctx.log(`  transport warm-up: every step once, untimed (${((performance.now() - t) / 1000).toFixed(1)} s)`);
   }
-  book = ctx.book;
   notes.push(`Transport: ${n.toLocaleString('en-US')} no-op jobs per figure, each on a fresh redis-server. Ours runs the compiled dist/ modules, as \`npm start\` does (bench/lib/compiled.ts: through tsx every closure made per job also pays esbuild's keepNames wrapper), in this process beside BullMQ and bee-queue from node_modules. ${ctx.quick ? 'No warm-up (--quick).' : 'Every step ran once, untimed, before the timed runs, so every queue is measured on compiled hot paths whatever order the rotation gives it.'}`);
+  const { book } = ctx;
   for (let run = 0; run < ctx.runs; run++) {
     for (const step of rotate(selected, run)) {
       const t = performance.now();
-      try {
-        await step.run();
-      } catch (err) {
-        ctx.error(`transport run ${run + 1}, ${step.ids.join(', ')}: ${(err as Error).message}`);
-        continue;
-      }
+      if (!(await attempt(step, book, `run ${run + 1}`))) continue;
       ctx.log(`  transport run ${run + 1}/${ctx.runs}: ${step.ids.map((id) => `${id.replace('transport.', '')}=${fmt(book.get(id)?.values.at(-1))}`).join(' ')} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     }
   }
