@@ -82,6 +82,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
         '--appendonly', options.appendonly === false ? 'no' : 'yes',
         '--appendfsync', options.appendfsync ?? 'everysec',
+        '--logfile', join(node.dir, 'redis.log'),
       ],
       { stdio: 'ignore', env: realClockEnv() },
     );
@@ -102,8 +103,19 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const p = node?.proc;
       if (!node || !p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill(signal);
-      await exited;
+      // Redis can refuse one SIGTERM and run on, when its shutdown steps fail ("errors trying to
+      // shut down", in redis.log): a CI run waited 16 min on such a replica. The signal is sent
+      // again every 5 s; after 30 s the node is killed and the test fails, naming the log.
+      for (let waited = 0; ; waited += 5000) {
+        p.kill(waited >= 30_000 ? 'SIGKILL' : signal);
+        const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+        if (gone) break;
+        if (waited >= 30_000) {
+          await exited;
+          node.proc = undefined;
+          throw new Error(`redis cluster: node ${port} did not stop on ${signal} within 30 s; see ${join(node.dir, 'redis.log')}`);
+        }
+      }
       node.proc = undefined;
     },
     nodeId: (port) => redisCli(['CLUSTER', 'MYID'], port).trim(),
