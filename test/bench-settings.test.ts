@@ -1,5 +1,5 @@
-// The bench's own settings (BENCH_COST_WARM_JOBS, BENCH_LLM_WARM_JOBS, BENCH_LLM_DAYS, BENCH_SUBSCRIBER_ENV
-// and the child processes' variables): a bad value stops the bench with the variable's name before it measures.
+// The bench's own settings (BENCH_COST_WARM_JOBS, BENCH_LLM_WARM_JOBS, BENCH_LLM_DAYS and the child
+// processes' variables): a bad value stops the bench with the variable's name before it measures.
 // And its build check: what it measures is the current dist/.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,6 @@ import { afterEach, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { envCount, requiredEnv } from '../bench/lib/common.js';
 import { assertBuilt } from '../bench/lib/compiled.js';
-import { benchSubscriberEnv } from '../bench/lib/world.js';
 
 const NAME = 'DIARY_TEST_BENCH_COUNT';
 afterEach(() => {
@@ -36,13 +35,6 @@ test('a required count or variable that is unset is an error naming it', () => {
   assert.throws(() => requiredEnv(NAME), new RegExp(`^Error: ${NAME} is required$`));
   process.env[NAME] = 'redis://127.0.0.1:1';
   assert.equal(requiredEnv(NAME), 'redis://127.0.0.1:1');
-});
-
-test('BENCH_SUBSCRIBER_ENV gives the spawned subscriber settings (an empty value unsets one) and refuses a pair without a name', () => {
-  assert.deepEqual(benchSubscriberEnv(undefined), {});
-  assert.deepEqual(benchSubscriberEnv('USER_MAX_JOBS_PER_HOUR=1000, LOG_LEVEL=warn,INSTANCE='), { USER_MAX_JOBS_PER_HOUR: '1000', LOG_LEVEL: 'warn', INSTANCE: '' });
-  assert.deepEqual(benchSubscriberEnv('LLM_BASE_URL=http://127.0.0.1:1/v1?a=b'), { LLM_BASE_URL: 'http://127.0.0.1:1/v1?a=b' }, 'only the first = splits');
-  for (const bad of ['LOG_LEVEL', '=warn', 'A=1,,B=2']) assert.throws(() => benchSubscriberEnv(bad), /^Error: BENCH_SUBSCRIBER_ENV: ".*" is not NAME=value$/);
 });
 
 test('the in-process benches refuse a missing or stale build, and take a current one', async () => {

@@ -16,7 +16,7 @@ import type { Transport } from '../../src/transport/transport.js';
 import { spawnCli, type CliProcess } from '../../test/helpers/cli.js';
 import { assertBuilt } from './compiled.js';
 import { createPostgresDatabase } from '../../test/helpers/db.js';
-import { chunks } from './common.js';
+import { chunks, envCount } from './common.js';
 
 export const CHANNEL = 'diary_bench';
 
@@ -118,18 +118,6 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
-/** BENCH_SUBSCRIBER_ENV's `NAME=value` pairs, comma-separated; an empty value stands for unset. */
-export function benchSubscriberEnv(spec: string | undefined): Record<string, string> {
-  if (!spec) return {};
-  return Object.fromEntries(
-    spec.split(',').map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 1) throw new Error(`BENCH_SUBSCRIBER_ENV: "${pair}" is not NAME=value`);
-      return [pair.slice(0, eq).trim(), pair.slice(eq + 1)];
-    }),
-  );
-}
-
 export function subscriberEnv(opts: { redisUrl: string; dbUrl: string; transport: 'pubsub' | 'streams'; llmUrl: string; concurrency: number; extra?: Record<string, string> }): Record<string, string> {
   return {
     REDIS_URL: opts.redisUrl,
@@ -150,11 +138,9 @@ export function subscriberEnv(opts: { redisUrl: string; dbUrl: string; transport
     // BENCH_SUBSCRIBER_NODE_OPTIONS="--require ./bench/lib/cpu-prof-preload.cjs" BENCH_CPU_PROF_DIR=/tmp/prof
     ...(process.env.BENCH_SUBSCRIBER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SUBSCRIBER_NODE_OPTIONS } : {}),
     ...(process.env.BENCH_CPU_PROF_DIR ? { BENCH_CPU_PROF_DIR: process.env.BENCH_CPU_PROF_DIR } : {}),
-    ...(process.env.BENCH_CPU_PROF_INTERVAL_US ? { BENCH_CPU_PROF_INTERVAL_US: process.env.BENCH_CPU_PROF_INTERVAL_US } : {}),
+    // Checked here, so a bad value stops the bench with its name instead of a profile at another rate.
+    ...(process.env.BENCH_CPU_PROF_INTERVAL_US ? { BENCH_CPU_PROF_INTERVAL_US: String(envCount('BENCH_CPU_PROF_INTERVAL_US')) } : {}),
     ...opts.extra,
-    // To measure a setting's cost, e.g. BENCH_SUBSCRIBER_ENV="USER_MAX_CONCURRENT_JOBS=,LOG_LEVEL=warn"
-    // (an empty value unsets it).
-    ...benchSubscriberEnv(process.env.BENCH_SUBSCRIBER_ENV),
   };
 }
 

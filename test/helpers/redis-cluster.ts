@@ -2,7 +2,7 @@
 // temporary directory (three masters, three replicas, a short cluster-node-timeout so a failover
 // takes seconds), joined with `redis-cli --cluster create`. Nodes can be SIGKILLed and restarted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realClockEnv } from './clock.js';
@@ -103,20 +103,30 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       const p = node?.proc;
       if (!node || !p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
-      // Redis can refuse one SIGTERM and run on, when its shutdown steps fail ("errors trying to
-      // shut down", in redis.log): a CI run waited 16 min on such a replica. The signal is sent
-      // again every 5 s; after 30 s the node is killed and the test fails, naming the log.
-      for (let waited = 0; ; waited += 5000) {
-        p.kill(waited >= 30_000 ? 'SIGKILL' : signal);
-        const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
-        if (gone) break;
-        if (waited >= 30_000) {
-          await exited;
+      const exitedWithin = (ms: number) =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), ms);
+          void exited.then(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        });
+      // Redis can refuse a SIGTERM and run on when a shutdown step fails (it logs "Errors trying to
+      // shut down"): a CI run waited 16 min on such a replica. The signal is sent again every 5 s;
+      // after 30 s the node is killed and the test fails with the end of its log (the node's
+      // directory is gone once the cluster is closed).
+      for (let tries = 0; tries < 6; tries++) {
+        p.kill(signal);
+        if (await exitedWithin(5000)) {
           node.proc = undefined;
-          throw new Error(`redis cluster: node ${port} did not stop on ${signal} within 30 s; see ${join(node.dir, 'redis.log')}`);
+          return;
         }
       }
+      p.kill('SIGKILL');
+      await exited;
       node.proc = undefined;
+      const log = readFileSync(join(node.dir, 'redis.log'), 'utf8').trimEnd().split('\n').slice(-20).join('\n');
+      throw new Error(`redis cluster: node ${port} ignored ${signal} for 30 s and was killed; its log ends:\n${log}`);
     },
     nodeId: (port) => redisCli(['CLUSTER', 'MYID'], port).trim(),
     slotRanges(port) {
