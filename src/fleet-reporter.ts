@@ -22,7 +22,7 @@ function sum({ values }: Series, outcomes?: ReadonlySet<string>): number {
 
 /** This process's counters, as /metrics has them. */
 export async function localCounters(): Promise<FleetCounters & { inFlight: number }> {
-  const [processed, rejected, shed, inFlight] = await Promise.all([jobsProcessed.get(), messagesRejected.get(), messagesShed.get(), jobsInFlight.get()]);
+  const [processed, rejected, shed, inFlight] = await Promise.all([jobsProcessed.counter.get(), messagesRejected.get(), messagesShed.get(), jobsInFlight.get()]);
   return {
     processed: sum(processed, PROCESSED_OUTCOMES),
     failed: sum(processed, FAILED_OUTCOMES),

@@ -81,11 +81,11 @@ export async function announceTargets<T>(
       const type = (messages[i] as JobMessage).type;
       if (s.status === 'fulfilled') {
         result.published++;
-        messagesPublished.inc({ type, outcome: 'ok' });
+        messagesPublished.add(type, 'ok');
       } else {
         failed.push(chunk[i] as T);
         firstError ??= toError(s.reason).message;
-        messagesPublished.inc({ type, outcome: 'error' });
+        messagesPublished.add(type, 'error');
       }
     });
     allowance.spend(chunk.length - failed.length);

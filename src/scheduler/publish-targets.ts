@@ -31,11 +31,11 @@ export async function publishTargets<T>(
       const type = (messages[i] as JobMessage).type;
       if (s.status === 'fulfilled') {
         result.published++;
-        messagesPublished.inc({ type, outcome: 'ok' });
+        messagesPublished.add(type, 'ok');
       } else {
         pageFailed++;
         firstError ??= toError(s.reason).message;
-        messagesPublished.inc({ type, outcome: 'error' });
+        messagesPublished.add(type, 'error');
       }
     });
     result.failed += pageFailed;

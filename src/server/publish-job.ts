@@ -21,10 +21,10 @@ export async function publishJob(
   try {
     // A child of the request's span (a diary save); the message carries its traceparent.
     await withTimeout(publishTraced((m) => transport.publish(m), message), timeoutMs, 'publish');
-    messagesPublished.inc({ type: message.type, outcome: 'ok' });
+    messagesPublished.add(message.type, 'ok');
     return true;
   } catch (err) {
-    messagesPublished.inc({ type: message.type, outcome: 'error' });
+    messagesPublished.add(message.type, 'error');
     logger.warn({ ...jobFields(message), err: toError(err).message }, 'publish failed; the scheduler will pick the job up');
     return false;
   }

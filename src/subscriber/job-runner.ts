@@ -6,7 +6,7 @@ import { backoffDelay, JOB_RETRY } from '../backoff.js';
 import { isPermanent, isTransient, toError } from '../errors/job-errors.js';
 import type { Logger } from '../logger.js';
 import { jobFields, jobKey, type JobMessage } from '../messages.js';
-import { claimConflicts, jobDuration, jobsInFlight, jobsProcessed, messagesReceived } from '../metrics.js';
+import { claimConflicts, jobDuration, jobsProcessed, jobsRunning, messagesReceived } from '../metrics.js';
 import type { Summarizer } from '../summarizer/summarizer.js';
 import type { ClaimStore } from '../transport/claim-store.js';
 import type { JobBudget } from '../transport/limits.js';
@@ -78,7 +78,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   // message's traceparent names; the claim, the handler's spans and the settlement hang below it.
   return (delivery, stopSignal): Promise<Settlement> => {
     // Counted once per delivery: a deferred one offered again is not received again.
-    if (!deferred.has(delivery)) messagesReceived.inc({ type: delivery.message.type });
+    if (!deferred.has(delivery)) messagesReceived.add(delivery.message.type);
     const busyUntil = options.userSlots ? full.get(delivery.message.user_id) : undefined;
     if (busyUntil !== undefined && busyUntil > Date.now()) return Promise.resolve(deferral(delivery));
     return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
@@ -117,7 +117,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       claimSpan.end();
     }
     if (!attempt.ok) {
-      claimConflicts.inc({ type: msg.type });
+      claimConflicts.add(msg.type);
       if (attempt.heldBy === delivery.id && delivery.exclusive) {
         // This delivery's own earlier run holds the claim (its subscriber died mid-job), and the
         // claim lapses within JOB_LEASE. Nobody runs the job: wait for the lapse as this same
@@ -167,7 +167,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     claim.onLost(() => abort(new Error('claim lost')));
     const started = performance.now();
     const startedAt = Date.now();
-    jobsInFlight.inc();
+    jobsRunning.n++;
     let outcome = 'error';
     try {
       outcome = await withContext(job.context, () => dispatch(msg, {
@@ -232,9 +232,9 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     } finally {
       clearTimeout(timer);
       unwatch?.();
-      jobsInFlight.dec();
+      jobsRunning.n--;
       const seconds = (performance.now() - started) / 1000;
-      jobsProcessed.inc({ type: msg.type, outcome });
+      jobsProcessed.add(msg.type, outcome);
       jobDuration.observe({ type: msg.type, outcome }, seconds);
       if (job.span.isRecording()) job.span.setAttribute('diary.job.outcome', outcome);
       // Not awaited: the release goes out with the transport's ack in the same write, and a

@@ -38,7 +38,7 @@ for (const transport of ['pubsub', 'streams'] as const) {
     });
 
     async function processedSoFar(): Promise<number> {
-      const { values } = await jobsProcessed.get();
+      const { values } = await jobsProcessed.counter.get();
       return values.reduce((n, v) => n + v.value, 0);
     }
 
