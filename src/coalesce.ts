@@ -69,3 +69,47 @@ export function coalesceBy<I, O>(
       }
     });
 }
+
+/**
+ * As coalesceBy for calls whose answers nobody reads (a release that only lets a lease go early):
+ * every call of a batch gets the batch's one promise, settled when `run` settles, instead of a
+ * promise, two resolvers and a record of its own.
+ */
+export function coalesceAllBy<I>(groupOf: (item: I) => string, run: (items: readonly I[]) => Promise<unknown>, maxBatch = 500): (item: I) => Promise<void> {
+  interface Batch {
+    items: I[];
+    done: Promise<void>;
+    settle(result: Promise<unknown>): void;
+  }
+  let pending = new Map<string, Batch>();
+  let scheduled = false;
+
+  function open(): Batch {
+    let settle!: (result: Promise<unknown>) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (result) => result.then(() => resolve(), reject)));
+    return { items: [], done, settle };
+  }
+
+  function flushAll(): void {
+    scheduled = false;
+    const groups = pending;
+    pending = new Map();
+    for (const batch of groups.values()) batch.settle(run(batch.items));
+  }
+
+  return (item) => {
+    const group = groupOf(item);
+    let batch = pending.get(group);
+    if (!batch) pending.set(group, (batch = open()));
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushAll);
+    }
+    batch.items.push(item);
+    if (batch.items.length >= maxBatch) {
+      pending.delete(group);
+      batch.settle(run(batch.items));
+    }
+    return batch.done;
+  };
+}

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { createLogger } from '../../src/logger.js';
 import { createClaimStore, type ClaimStore } from '../../src/transport/claim-store.js';
-import { coalesce } from '../../src/coalesce.js';
+import { coalesce, coalesceAllBy } from '../../src/coalesce.js';
 import { keysFor } from '../../src/transport/keys.js';
 import { scriptRunner } from '../../src/transport/scripts.js';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/transport/redis-connection.js';
@@ -39,6 +39,55 @@ test('coalesce rejects every call of a failed batch, and of a batch answered wit
   assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
   const short = coalesce(async (_items: readonly number[]) => [1]);
   await assert.rejects(Promise.all([short(1), short(2)]), /answered 1 results for 2 items/);
+});
+
+test('coalesceAllBy sends each group of a turn as batches of at most maxBatch, settling every call with its batch', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer()), { maxLength: 30 }), { maxLength: 5 }),
+      fc.integer({ min: 1, max: 8 }),
+      async (turns, maxBatch) => {
+        const batches: Array<Array<[string, number]>> = [];
+        const sent = new Set<number>();
+        const release = coalesceAllBy(
+          ([group]: [string, number]) => group,
+          async (items: ReadonlyArray<[string, number]>) => {
+            batches.push([...items]);
+            await new Promise((r) => setImmediate(r));
+            for (const [, n] of items) sent.add(n);
+          },
+          maxBatch,
+        );
+        for (const turn of turns) {
+          const calls = turn.map((item) => release(item).then(() => sent.has(item[1])));
+          // Each call settles only once its own batch was sent.
+          assert.ok((await Promise.all(calls)).every(Boolean));
+        }
+        assert.deepEqual(batches.flat().map(([, n]) => n).sort((x, y) => x - y), turns.flat().map(([, n]) => n).sort((x, y) => x - y));
+        for (const b of batches) {
+          assert.ok(b.length >= 1 && b.length <= maxBatch);
+          assert.equal(new Set(b.map(([g]) => g)).size, 1, 'one group per batch');
+        }
+        const expected = turns.reduce((n, t) => {
+          const per = new Map<string, number>();
+          for (const [g] of t) per.set(g, (per.get(g) ?? 0) + 1);
+          return n + [...per.values()].reduce((m, c) => m + Math.ceil(c / maxBatch), 0);
+        }, 0);
+        assert.equal(batches.length, expected);
+      },
+    ),
+  );
+});
+
+test('coalesceAllBy rejects every call of a batch whose run fails, and only those', async () => {
+  const release = coalesceAllBy(
+    (n: number) => (n % 2 ? 'odd' : 'even'),
+    async (items: readonly number[]) => {
+      if (items.some((n) => n % 2)) throw new Error('redis down');
+    },
+  );
+  const results = await Promise.allSettled([release(1), release(2), release(3), release(4)]);
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'rejected', 'fulfilled']);
 });
 
 describe('claim store', () => {
