@@ -15,6 +15,7 @@ import type { Delivery, DeliveryHandler, Settlement } from '../transport/transpo
 import { dispatch as dispatchJob } from './handlers/index.js';
 import { failSpan, inJobSpan, startSpan, withContext, type JobSpan } from '../spans.js';
 import type { JobContext, JobOutcome } from './job-context.js';
+import type { AttemptRecord } from '../db/job-history.js';
 
 export interface JobRunnerOptions {
   db: Db;
@@ -36,9 +37,6 @@ export interface JobRunnerOptions {
   dispatch?: (msg: JobMessage, ctx: JobContext) => Promise<JobOutcome>;
 }
 
-/** A run's log line, with the job's fields. */
-type RunLog = (level: 'debug' | 'info' | 'warn' | 'error', o: object, m: string) => void;
-
 /** A job whose user has every slot running waits about this long before it is offered again. */
 const DEFER_MS = 250;
 /** Redis failed before the job started: offered again after about this long. */
@@ -46,8 +44,103 @@ const REDIS_DOWN_MS = 1000;
 /** A dead run's claim is renewed no more and lapses within JOB_LEASE: asked again about every second. */
 const STALE_CLAIM_POLL_MS = 500;
 
+type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * One run of a delivery: the handler's JobContext and the runner's own state of the run in one
+ * object, its behaviour on the prototype. An object literal with getters, spreads and five
+ * closures per run cost a no-op job more than its claim did (issue 19, round 7).
+ */
+class JobRun implements JobContext {
+  readonly db: Db;
+  readonly attempt: number;
+  readonly minChars: number;
+  readonly summarizerFor: (settings: UserLlmSettings) => Summarizer;
+  /** Set only when the job history is kept (JobRunnerOptions.instance). */
+  attemptRecord?: (errorClass: string | null) => AttemptRecord;
+  /** Set only with a per-user job budget (USER_MAX_JOBS_PER_HOUR). */
+  takeLlmJob?: () => Promise<number>;
+  timedOut = false;
+  started = 0;
+  startedAt = 0;
+  // The AbortSignal is made only when a handler asks for it (one that returns early never does):
+  // AbortController and AbortSignal.timeout/any per job cost more than a no-op job on Node 20.
+  // The timeout, a lost claim or the process stopping record the reason either way.
+  #controller: AbortController | undefined;
+  #abortReason: Error | undefined;
+  // A pino child per job costs more than a no-op job; it is made only if a handler logs.
+  #child: Logger | undefined;
+
+  constructor(
+    readonly delivery: Delivery,
+    private readonly options: JobRunnerOptions,
+  ) {
+    this.db = options.db;
+    this.attempt = delivery.deliveryCount;
+    this.minChars = options.minChars;
+    this.summarizerFor = options.summarizerFor;
+    if (options.instance !== undefined) this.attemptRecord = this.#record;
+    if (options.jobBudget) this.takeLlmJob = this.#takeLlmJob;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#abortReason) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get logger(): Logger {
+    this.#child ??= this.options.logger.child(this.fields());
+    return this.#child;
+  }
+
+  /** The job's fields for a log line; built only when something is logged (most jobs log nothing at info). */
+  fields(): object {
+    const msg = this.delivery.message;
+    // Messages published by other tools may lack an id: the transport's delivery id stands in.
+    return { ...jobFields(msg), message_id: msg.id ?? this.delivery.id, attempt: this.delivery.deliveryCount };
+  }
+
+  log(level: LogLevel, o: object, m: string): void {
+    const { logger } = this.options;
+    if (logger.isLevelEnabled(level)) logger[level]({ ...this.fields(), ...o }, m);
+  }
+
+  /** Ends the job's work: the first reason stands. */
+  abort(reason: Error): void {
+    this.#abortReason ??= reason;
+    this.#controller?.abort(this.#abortReason);
+  }
+
+  #record(errorClass: string | null): AttemptRecord {
+    const msg = this.delivery.message;
+    const published = msg.published_at ? Date.parse(msg.published_at) : Number.NaN;
+    return {
+      messageId: msg.id ?? this.delivery.id,
+      trigger: msg.trigger ?? null,
+      subscriber: this.options.instance ?? null,
+      deliveryCount: this.delivery.deliveryCount,
+      queuedMs: Number.isNaN(published) ? null : Math.max(0, this.startedAt - published),
+      runningMs: performance.now() - this.started,
+      errorClass,
+    };
+  }
+
+  #takeLlmJob(): Promise<number> {
+    return (this.options.jobBudget as JobBudget).take(this.delivery.message.user_id);
+  }
+}
+
+/** JOB_TIMEOUT's timer callback: one function for every run, the run passed as its argument. */
+function timeOut(run: JobRun, ms: number): void {
+  run.timedOut = true;
+  run.abort(new Error(`job timed out after ${ms}ms`));
+}
+
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
-  const { db, claims, logger } = options;
+  const { claims } = options;
   // Users found with every slot taken, until when: their next jobs are deferred without asking
   // Redis again, so a long backlog of one user costs a few lookups a second, not one per job.
   const full = new Map<string, number>();
@@ -60,18 +153,16 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const dispatch = options.dispatch ?? dispatchJob;
   // One 'abort' listener per stop signal (the transport passes the same one to every delivery),
   // not one per job: EventTarget listeners cost on the hot path.
-  const running = new WeakMap<AbortSignal, Set<(reason: Error) => void>>();
-  function watchStop(stop: AbortSignal, abort: (reason: Error) => void): () => void {
-    let jobs = running.get(stop);
-    if (!jobs) {
-      const set = new Set<(reason: Error) => void>();
-      stop.addEventListener('abort', () => set.forEach((a) => a(toError(stop.reason))), { once: true });
+  const running = new WeakMap<AbortSignal, Set<JobRun>>();
+  function runsOf(stop: AbortSignal): Set<JobRun> {
+    let runs = running.get(stop);
+    if (!runs) {
+      const set = new Set<JobRun>();
+      stop.addEventListener('abort', () => set.forEach((r) => r.abort(toError(stop.reason))), { once: true });
       running.set(stop, set);
-      jobs = set;
+      runs = set;
     }
-    const set = jobs;
-    set.add(abort);
-    return () => set.delete(abort);
+    return runs;
   }
 
   // One consumer span per run of a delivery (not per deferred offer), child of the publish the
@@ -81,30 +172,22 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
     if (!deferred.has(delivery)) messagesReceived.add(delivery.message.type);
     const busyUntil = options.userSlots ? full.get(delivery.message.user_id) : undefined;
     if (busyUntil !== undefined && busyUntil > Date.now()) return Promise.resolve(deferral(delivery));
-    return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(delivery, stopSignal, job));
+    return inJobSpan(delivery.message, delivery.deliveryCount, (job) => run(new JobRun(delivery, options), stopSignal, job));
   };
 
   /**
    * Redis failed before the job started, not the job: the same delivery is offered again after a
    * pause, spending none of MAX_DELIVERIES. As a retry, two short Redis error windows and one
-   * killed subscriber dead-lettered a job nobody had run (chaos seed 7413). Logged through the
-   * run's own log; not a closure per run, since most runs never need it.
+   * killed subscriber dead-lettered a job nobody had run (chaos seed 7413).
    */
-  function redisDown(delivery: Delivery, log: RunLog, what: string, err: unknown): Settlement {
-    log('warn', { err: toError(err).message }, what);
-    return deferral(delivery, REDIS_DOWN_MS);
+  function redisDown(run: JobRun, what: string, err: unknown): Settlement {
+    run.log('warn', { err: toError(err).message }, what);
+    return deferral(run.delivery, REDIS_DOWN_MS);
   }
 
-  async function run(delivery: Delivery, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
+  async function run(ctx: JobRun, stopSignal: AbortSignal, job: JobSpan): Promise<Settlement> {
+    const { delivery } = ctx;
     const msg = delivery.message;
-    // Messages published by other tools may lack an id: the transport's delivery id stands in.
-    // Built only when something is logged: a job that logs nothing (most, at info) never needs them.
-    const fields = () => ({ ...jobFields(msg), message_id: msg.id ?? delivery.id, attempt: delivery.deliveryCount });
-    // A pino child per job costs more than a no-op job; it is made only if a handler logs.
-    let child: Logger | undefined;
-    const log: RunLog = (level, o, m) => {
-      if (logger.isLevelEnabled(level)) logger[level]({ ...fields(), ...o }, m);
-    };
     const claimSpan = startSpan('claim', job.context);
     let attempt;
     try {
@@ -112,7 +195,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       if (claimSpan.isRecording()) claimSpan.setAttribute('diary.claim.acquired', attempt.ok);
     } catch (err) {
       failSpan(claimSpan, err);
-      return redisDown(delivery, log, 'could not take the job’s claim (Redis); offered again shortly', err);
+      return redisDown(ctx, 'could not take the job’s claim (Redis); offered again shortly', err);
     } finally {
       claimSpan.end();
     }
@@ -123,11 +206,11 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         // claim lapses within JOB_LEASE. Nobody runs the job: wait for the lapse as this same
         // delivery. Handing it back spent one of MAX_DELIVERIES on a run that never started, and
         // a job whose subscribers were killed four times was dead-lettered (chaos seed 101).
-        log('info', {}, 'job still claimed by this delivery’s previous run; waiting for the claim to lapse');
+        ctx.log('info', {}, 'job still claimed by this delivery’s previous run; waiting for the claim to lapse');
         return deferral(delivery, STALE_CLAIM_POLL_MS);
       }
       // Another delivery holds it, or (Pub/Sub) another subscriber's copy of this broadcast.
-      log('debug', {}, 'job claimed by another subscriber');
+      ctx.log('debug', {}, 'job claimed by another subscriber');
       return { kind: 'duplicate' };
     }
     const claim = attempt.claim;
@@ -137,103 +220,58 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
         slot = await options.userSlots.take(msg.user_id);
       } catch (err) {
         void claim.release();
-        return redisDown(delivery, log, 'could not take a user slot (Redis); offered again shortly', err);
+        return redisDown(ctx, 'could not take a user slot (Redis); offered again shortly', err);
       }
       if (!slot) {
         if (full.size > 10_000) full.clear();
         full.set(msg.user_id, Date.now() + DEFER_MS / 2);
         void claim.release();
-        log('debug', {}, "the user's USER_MAX_CONCURRENT_JOBS are all running; deferred");
+        ctx.log('debug', {}, "the user's USER_MAX_CONCURRENT_JOBS are all running; deferred");
         return deferral(delivery);
       }
       full.delete(msg.user_id);
     }
-    // The job's AbortSignal is made only when a handler asks for it (one that returns early never
-    // does): AbortController and AbortSignal.timeout/any per job cost more than a no-op job on
-    // Node 20. The timeout, a lost claim or the process stopping record the reason either way.
-    let controller: AbortController | undefined;
-    let abortReason: Error | undefined;
-    const abort = (reason: Error) => {
-      abortReason ??= reason;
-      controller?.abort(abortReason);
-    };
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort(new Error(`job timed out after ${options.jobTimeoutMs}ms`));
-    }, options.jobTimeoutMs);
-    const unwatch = stopSignal.aborted ? undefined : watchStop(stopSignal, abort);
-    if (stopSignal.aborted) abort(toError(stopSignal.reason));
-    claim.onLost(() => abort(new Error('claim lost')));
-    const started = performance.now();
-    const startedAt = Date.now();
+    const timer = setTimeout(timeOut, options.jobTimeoutMs, ctx, options.jobTimeoutMs);
+    const runs = stopSignal.aborted ? undefined : runsOf(stopSignal);
+    runs?.add(ctx);
+    if (stopSignal.aborted) ctx.abort(toError(stopSignal.reason));
+    claim.onLost(() => ctx.abort(new Error('claim lost')));
+    ctx.started = performance.now();
+    ctx.startedAt = Date.now();
     jobsRunning.n++;
     let outcome = 'error';
     try {
-      outcome = await withContext(job.context, () => dispatch(msg, {
-        db,
-        get signal() {
-          if (!controller) {
-            controller = new AbortController();
-            if (abortReason) controller.abort(abortReason);
-          }
-          return controller.signal;
-        },
-        get logger() {
-          child ??= logger.child(fields());
-          return child;
-        },
-        attempt: delivery.deliveryCount,
-        minChars: options.minChars,
-        summarizerFor: options.summarizerFor,
-        ...(options.instance === undefined
-          ? {}
-          : {
-              attemptRecord: (errorClass: string | null) => {
-                const published = msg.published_at ? Date.parse(msg.published_at) : Number.NaN;
-                return {
-                  messageId: msg.id ?? delivery.id,
-                  trigger: msg.trigger ?? null,
-                  subscriber: options.instance as string,
-                  deliveryCount: delivery.deliveryCount,
-                  queuedMs: Number.isNaN(published) ? null : Math.max(0, startedAt - published),
-                  runningMs: performance.now() - started,
-                  errorClass,
-                };
-              },
-            }),
-        ...(options.jobBudget ? { takeLlmJob: () => (options.jobBudget as JobBudget).take(msg.user_id) } : {}),
-      }));
+      outcome = await withContext(job.context, () => dispatch(msg, ctx));
       // At debug: one pino line per job cost more CPU than the claim (issue 19's profile). The job
       // history (job_attempts), diary_jobs_processed_total and the job's span carry the same facts.
-      log('debug', { outcome, ms: Math.round(performance.now() - started) }, 'job finished');
+      ctx.log('debug', { outcome, ms: Math.round(performance.now() - ctx.started) }, 'job finished');
       return { kind: 'ack' };
     } catch (err) {
       const error = toError(err);
       if (claim.lost) {
         outcome = 'lease_lost';
-        log('warn', {}, 'job abandoned: its claim was lost; the job is delivered again');
+        ctx.log('warn', {}, 'job abandoned: its claim was lost; the job is delivered again');
         return { kind: 'abandon' };
       }
       failSpan(job.span, err);
       if (isPermanent(err)) {
         outcome = 'failed';
-        log('error', { err: error.message }, 'job failed permanently; recorded, not retried');
+        ctx.log('error', { err: error.message }, 'job failed permanently; recorded, not retried');
         return { kind: 'ack' };
       }
       outcome = 'retry';
-      const reason = timedOut ? `timed out after ${options.jobTimeoutMs}ms` : error.message;
+      const reason = ctx.timedOut ? `timed out after ${options.jobTimeoutMs}ms` : error.message;
       // Retry-After is a floor: never sooner than the server asked.
       const base = options.retryBaseMs === undefined ? JOB_RETRY : { ...JOB_RETRY, baseMs: options.retryBaseMs };
       const delayMs = Math.max(backoffDelay(delivery.deliveryCount - 1, base), (isTransient(err) ? err.retryAfterMs : undefined) ?? 0);
-      if (stopSignal.aborted) log('info', {}, 'job interrupted by shutdown; left for another delivery');
-      else log('warn', { err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
+      if (stopSignal.aborted) ctx.log('info', {}, 'job interrupted by shutdown; left for another delivery');
+      else ctx.log('warn', { err: reason, retry_in_ms: delayMs }, 'job failed; will retry');
       return { kind: 'retry', delayMs, error: reason };
     } finally {
       clearTimeout(timer);
-      unwatch?.();
+      runs?.delete(ctx);
       jobsRunning.n--;
-      const seconds = (performance.now() - started) / 1000;
+      const seconds = (performance.now() - ctx.started) / 1000;
       jobsProcessed.add(msg.type, outcome);
       jobDuration.observe({ type: msg.type, outcome }, seconds);
       if (job.span.isRecording()) job.span.setAttribute('diary.job.outcome', outcome);
