@@ -37,6 +37,10 @@ export async function inTurn<R, O>(db: Queryable, s: TurnStatement<R, O>, row: R
 }
 
 async function inRounds<R, O>(db: Queryable, s: TurnStatement<R, O>, rows: readonly R[]): Promise<Array<O | Error>> {
+  // Most turns repeat no key: then they are one round of the rows as they came.
+  const keys = new Set<string>();
+  for (const row of rows) keys.add(s.key(row));
+  if (keys.size === rows.length) return runRound(db, s, rows);
   const result = new Array<O | Error>(rows.length);
   let pending = rows.map((row, i) => ({ row, i }));
   while (pending.length > 0) {

@@ -3,7 +3,7 @@
 // after MAX_DELIVERIES. An acknowledgement that fails is tried again, so a finished job is not
 // redelivered just because the connection dropped with its XACK in flight.
 import type { Clock } from '../../clock.js';
-import { coalesce } from '../../coalesce.js';
+import { coalesceAllBy } from '../../coalesce.js';
 import type { Logger } from '../../logger.js';
 import type { ConsumeOptions, Delivery, Settlement } from '../transport.js';
 import type { Lease, LeaseBook } from './lease-book.js';
@@ -41,12 +41,10 @@ export interface Settler {
 
 export function createSettler(options: SettlerOptions): Settler {
   const { ops, book, logger, clock, warn, maxDeliveries } = options;
-  // Acknowledgements made in the same turn of the event loop go out as one XACK of many ids.
+  // Acknowledgements made in the same turn of the event loop go out as one XACK of many ids, and
+  // share its one promise: an XACK answers for the batch, not per id.
   const send = options.ack ?? ((ids: readonly string[]) => ops.ack(ids));
-  const ack = coalesce(async (ids: readonly string[]) => {
-    await send(ids);
-    return ids.map(() => undefined);
-  });
+  const ack = coalesceAllBy((_id: string) => '', send);
 
   const leave = (lease: Lease) => {
     book.release(lease);
