@@ -1,6 +1,7 @@
 // CPU per job of the real subscriber path (Streams + job runner, no DB, no LLM), for profiling:
-//   LVL=silent node --import tsx bench/profile-runner.ts 20000 [drain.cpuprofile]
-// With a file name, the drain alone (not the prefill) is profiled into it. Our code is the
+//   LVL=silent node --import tsx bench/profile-runner.ts 20000 [drain.cpuprofile | drain.heapprofile]
+// With a file name, the drain alone (not the prefill) is profiled into it: CPU samples every
+// 200 µs, or (a .heapprofile) allocations sampled every 1 KiB, collected objects included. Our code is the
 // compiled dist/ (`npm run build` first), as in the transport scenario (bench/lib/compiled.ts).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -44,6 +45,11 @@ await c.stop(1000); await claims.close(); await t.close(); await redis.destroy()
 async function startProfile(): Promise<() => Promise<object>> {
   const session = new Session();
   session.connect();
+  if (String(process.argv[3]).endsWith('.heapprofile')) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    return async () => (await session.post('HeapProfiler.stopSampling')).profile;
+  }
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 200 });
   await session.post('Profiler.start');
