@@ -2,10 +2,58 @@
 // finish together (a stream read, a socket chunk of Pub/Sub messages, LLM answers) then share one
 // round trip, and one command's or statement's cost, instead of paying one each.
 
-interface Pending<I, O> {
-  item: I;
-  resolve(out: O): void;
+/** One group's batch of the turn: its items, and the one promise of its run that every call shares. */
+interface Batch<I, R> {
+  readonly items: I[];
+  readonly done: Promise<R>;
+  resolve(result: R): void;
   reject(err: unknown): void;
+}
+
+/**
+ * The one batching mechanism of both forms below: queues `item` in this turn's batch of its group
+ * and returns that batch, `item` last in it. A batch goes to `run` at the end of the turn, or at
+ * once when it reaches `maxBatch`. Both forms wrap the caller's run in an async function, so one
+ * that throws rejects its batch like one that rejects.
+ */
+function turnBatches<I, R>(groupOf: (item: I) => string, run: (items: readonly I[]) => Promise<R>, maxBatch: number): (item: I) => Batch<I, R> {
+  let pending = new Map<string, Batch<I, R>>();
+  let scheduled = false;
+
+  function open(): Batch<I, R> {
+    let resolve!: (result: R) => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<R>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { items: [], done, resolve, reject };
+  }
+
+  const send = (batch: Batch<I, R>): void => void run(batch.items).then(batch.resolve, batch.reject);
+
+  function flushAll(): void {
+    scheduled = false;
+    const groups = pending;
+    pending = new Map();
+    for (const batch of groups.values()) send(batch);
+  }
+
+  return (item) => {
+    const group = groupOf(item);
+    let batch = pending.get(group);
+    if (!batch) pending.set(group, (batch = open()));
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flushAll);
+    }
+    batch.items.push(item);
+    if (batch.items.length >= maxBatch) {
+      pending.delete(group);
+      send(batch);
+    }
+    return batch;
+  };
 }
 
 /**
@@ -27,89 +75,34 @@ export function coalesceBy<I, O>(
   run: (items: readonly I[]) => Promise<readonly O[]>,
   maxBatch = 500,
 ): (item: I) => Promise<O> {
-  let pending = new Map<string, Array<Pending<I, O>>>();
-  let scheduled = false;
-
-  function flushAll(): void {
-    scheduled = false;
-    const groups = pending;
-    pending = new Map();
-    for (const batch of groups.values()) send(batch);
-  }
-
-  function send(batch: ReadonlyArray<Pending<I, O>>): void {
-    run(batch.map((p) => p.item)).then(
-      (out) => {
-        if (out.length !== batch.length) {
-          const err = new Error(`batch answered ${out.length} results for ${batch.length} items`);
-          for (const p of batch) p.reject(err);
-          return;
-        }
-        batch.forEach((p, i) => p.resolve(out[i] as O));
-      },
-      (err: unknown) => {
-        for (const p of batch) p.reject(err);
-      },
-    );
-  }
-
-  return (item) =>
-    new Promise<O>((resolve, reject) => {
-      const group = groupOf(item);
-      let batch = pending.get(group);
-      if (!batch) pending.set(group, (batch = []));
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flushAll);
-      }
-      batch.push({ item, resolve, reject });
-      if (batch.length >= maxBatch) {
-        pending.delete(group);
-        send(batch);
-      }
-    });
+  const enqueue = turnBatches(
+    groupOf,
+    async (items: readonly I[]) => {
+      const out = await run(items);
+      if (out.length !== items.length) throw new Error(`batch answered ${out.length} results for ${items.length} items`);
+      return out;
+    },
+    maxBatch,
+  );
+  return (item) => {
+    const batch = enqueue(item);
+    const index = batch.items.length - 1;
+    return batch.done.then((out) => out[index] as O);
+  };
 }
 
 /**
- * As coalesceBy for calls whose answers nobody reads (a release that only lets a lease go early):
- * every call of a batch gets the batch's one promise, settled when `run` settles, instead of a
- * promise, two resolvers and a record of its own.
+ * As coalesceBy for calls whose answers nobody reads (a release that only lets a lease go early,
+ * an XACK that answers for its batch): every call of a batch gets the batch's one promise instead
+ * of one of its own.
  */
 export function coalesceAllBy<I>(groupOf: (item: I) => string, run: (items: readonly I[]) => Promise<unknown>, maxBatch = 500): (item: I) => Promise<void> {
-  interface Batch {
-    items: I[];
-    done: Promise<void>;
-    settle(result: Promise<unknown>): void;
-  }
-  let pending = new Map<string, Batch>();
-  let scheduled = false;
-
-  function open(): Batch {
-    let settle!: (result: Promise<unknown>) => void;
-    const done = new Promise<void>((resolve, reject) => (settle = (result) => result.then(() => resolve(), reject)));
-    return { items: [], done, settle };
-  }
-
-  function flushAll(): void {
-    scheduled = false;
-    const groups = pending;
-    pending = new Map();
-    for (const batch of groups.values()) batch.settle(run(batch.items));
-  }
-
-  return (item) => {
-    const group = groupOf(item);
-    let batch = pending.get(group);
-    if (!batch) pending.set(group, (batch = open()));
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flushAll);
-    }
-    batch.items.push(item);
-    if (batch.items.length >= maxBatch) {
-      pending.delete(group);
-      batch.settle(run(batch.items));
-    }
-    return batch.done;
-  };
+  const enqueue = turnBatches(
+    groupOf,
+    async (items: readonly I[]) => {
+      await run(items);
+    },
+    maxBatch,
+  );
+  return (item) => enqueue(item).done;
 }

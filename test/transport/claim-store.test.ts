@@ -41,6 +41,16 @@ test('coalesce rejects every call of a failed batch, and of a batch answered wit
   await assert.rejects(Promise.all([short(1), short(2)]), /answered 1 results for 2 items/);
 });
 
+test('a batch function that throws instead of rejecting rejects every call of its batch, in both forms', async () => {
+  const throwing = (_items: readonly number[]): Promise<number[]> => {
+    throw new Error('bad batch');
+  };
+  const one = coalesce(throwing);
+  const all = coalesceAllBy((_n: number) => '', throwing);
+  const results = await Promise.allSettled([one(1), one(2), all(3), all(4)]);
+  assert.deepEqual(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'fulfilled')), ['bad batch', 'bad batch', 'bad batch', 'bad batch']);
+});
+
 test('coalesceAllBy sends each group of a turn as batches of at most maxBatch, settling every call with its batch', async () => {
   await fc.assert(
     fc.asyncProperty(
