@@ -108,6 +108,12 @@ class JobRun implements JobContext {
     if (logger.isLevelEnabled(level)) logger[level]({ ...this.fields(), ...o }, m);
   }
 
+  /** JOB_TIMEOUT passed. */
+  expire(): void {
+    this.timedOut = true;
+    this.abort(new Error(`job timed out after ${this.options.jobTimeoutMs}ms`));
+  }
+
   /** Ends the job's work: the first reason stands. */
   abort(reason: Error): void {
     this.#abortReason ??= reason;
@@ -134,10 +140,7 @@ class JobRun implements JobContext {
 }
 
 /** JOB_TIMEOUT's timer callback: one function for every run, the run passed as its argument. */
-function timeOut(run: JobRun, ms: number): void {
-  run.timedOut = true;
-  run.abort(new Error(`job timed out after ${ms}ms`));
-}
+const expire = (run: JobRun): void => run.expire();
 
 export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
   const { claims } = options;
@@ -231,7 +234,7 @@ export function createJobRunner(options: JobRunnerOptions): DeliveryHandler {
       }
       full.delete(msg.user_id);
     }
-    const timer = setTimeout(timeOut, options.jobTimeoutMs, ctx, options.jobTimeoutMs);
+    const timer = setTimeout(expire, options.jobTimeoutMs, ctx);
     const runs = stopSignal.aborted ? undefined : runsOf(stopSignal);
     runs?.add(ctx);
     if (stopSignal.aborted) ctx.abort(toError(stopSignal.reason));
