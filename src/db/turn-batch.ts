@@ -37,23 +37,23 @@ export async function inTurn<R, O>(db: Queryable, s: TurnStatement<R, O>, row: R
 }
 
 async function inRounds<R, O>(db: Queryable, s: TurnStatement<R, O>, rows: readonly R[]): Promise<Array<O | Error>> {
+  const keys = rows.map((row) => s.key(row));
   // Most turns repeat no key: then they are one round of the rows as they came.
-  const keys = new Set<string>();
-  for (const row of rows) keys.add(s.key(row));
-  if (keys.size === rows.length) return runRound(db, s, rows);
+  if (new Set(keys).size === rows.length) return runRound(db, s, rows);
+  // Otherwise each round takes the first row of every key still waiting; the repeats go later.
   const result = new Array<O | Error>(rows.length);
-  let pending = rows.map((row, i) => ({ row, i }));
+  let pending = rows.map((_, i) => i);
   while (pending.length > 0) {
     const seen = new Set<string>();
-    const round: typeof pending = [];
-    const later: typeof pending = [];
-    for (const p of pending) {
-      const k = s.key(p.row);
-      (seen.has(k) ? later : round).push(p);
+    const round: number[] = [];
+    const later: number[] = [];
+    for (const i of pending) {
+      const k = keys[i] as string;
+      (seen.has(k) ? later : round).push(i);
       seen.add(k);
     }
-    const out = await runRound(db, s, round.map((p) => p.row));
-    round.forEach((p, j) => (result[p.i] = out[j] as O | Error));
+    const out = await runRound(db, s, round.map((i) => rows[i] as R));
+    round.forEach((i, j) => (result[i] = out[j] as O | Error));
     pending = later;
   }
   return result;
