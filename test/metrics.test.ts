@@ -2,7 +2,6 @@
 // reads when it collects: a scrape must show each count once, however often it is collected.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Registry } from 'prom-client';
 import { TalliedCounter, jobsInFlight, jobsRunning, registry } from '../src/metrics.js';
 
 const valueOf = async (c: TalliedCounter, labels: Record<string, string>) =>
@@ -34,10 +33,9 @@ describe('TalliedCounter', () => {
     assert.doesNotMatch(text, /outcome/);
   });
 
-  it('registers in the process registry, not elsewhere', () => {
+  it('registers in the process registry, which /metrics serves', () => {
     const c = new TalliedCounter({ name: 'test_tallied_reg_total', help: 'h', labelNames: ['type'] });
     assert.equal(registry.getSingleMetric('test_tallied_reg_total'), c.counter);
-    assert.equal(new Registry().getSingleMetric('test_tallied_reg_total'), undefined);
   });
 });
 
