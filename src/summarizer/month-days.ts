@@ -66,6 +66,9 @@ export function weekOfMonth(date: string): number {
  * `language`: the text's, when the caller knows it already.
  */
 export function labelledLine(date: string, text: string, room: number, language = detectLanguage(text)): { line: string; body: string } | undefined {
+  // A label is followed by one space and the text: space the text starts with (U+205F, say, which
+  // the sentence splitter keeps) would show as a second one.
+  text = text.trim();
   for (let attempt = 0; attempt < 2; attempt++) {
     const prefix = `${dayLabel(date, language)}: `;
     const max = room - charLength(prefix);

@@ -157,6 +157,12 @@ describe('extractive summarizer: properties', () => {
     );
   });
 
+  it('monthly: a day whose text starts with a space the splitter keeps (U+205F) gets one space after its label', () => {
+    // fast-check found it (seed -434308483): "1日:  今日は", a second space the day line format refuses.
+    const text = extractMonthly([{ date: '2024-02-01', text: '\n\u205f今日は', isSummary: false }], 'ja', 300);
+    assert.equal(text.split('\n')[0], '1日: 今日は');
+  });
+
   it('monthly: any entries → ≤ 300 chars, well-formed lines whose sentences come from their day, never throws', () => {
     const entryArb = fc.record({
       date: fc.integer({ min: 1, max: 28 }).map((d) => `2024-02-${String(d).padStart(2, '0')}`),
