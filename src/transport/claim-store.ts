@@ -93,7 +93,10 @@ class HeldClaim implements Claim {
 export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
   const { scripts, keys, leaseMs, logger } = options;
   const clock = options.clock ?? systemClock;
-  const held = new Map<string, HeldClaim>();
+  // By identity, not by key: a Map keyed by the claim's key string cost more per job than the rest
+  // of the store (hashing a fresh key string three times; issue 19, round 8). A second claim of a
+  // key this process holds is refused by Redis itself, answering the holder as for any other.
+  const held = new Set<HeldClaim>();
   // Tokens need only be unique across the fleet, not secret: one random prefix per store and a
   // counter cost less per claim than a UUID each. No ':' in the prefix (holderOf splits there).
   const prefix = randomUUID();
@@ -120,7 +123,7 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
 
   async function renewAll(): Promise<void> {
     const groups = new Map<string, HeldClaim[]>();
-    for (const e of held.values()) {
+    for (const e of held) {
       const g = keys.slotGroup(e.key);
       const list = groups.get(g);
       if (list) list.push(e);
@@ -134,9 +137,9 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
       const results = await scripts.run<number[]>(RENEW, entries.map((e) => e.key), [leaseMs, ...entries.map((e) => e.token)]);
       entries.forEach((e, i) => {
         // Released meanwhile (and maybe claimed again, under a new token): this answer is stale.
-        if (results[i] === 1 || held.get(e.key) !== e) return;
+        if (results[i] === 1 || !held.has(e)) return;
         logger.warn({ claim: e.key }, 'claim lost; aborting its job');
-        held.delete(e.key);
+        held.delete(e);
         e.markLost();
       });
     } catch (err) {
@@ -164,22 +167,18 @@ export function createClaimStore(options: ClaimStoreOptions): ClaimStore {
 
   const releaser = {
     release(claim: HeldClaim): Promise<void> {
-      if (held.get(claim.key) !== claim) return RELEASED;
-      held.delete(claim.key);
-      return give(claim);
+      return held.delete(claim) ? give(claim) : RELEASED;
     },
   };
 
   return {
     async acquire(jobKey, holder = '') {
       const key = keys.claim(jobKey);
-      const mine = held.get(key);
-      if (mine) return { ok: false, heldBy: mine.holder };
       // Made before the answer, as the batch's item too: one object per attempt.
       const claim = new HeldClaim(jobKey, key, `${prefix}.${(issued++).toString(36)}:${holder}`, holder, releaser);
       const answer = await take(claim);
       if (answer !== 1) return { ok: false, heldBy: holderOf(answer) };
-      held.set(key, claim);
+      held.add(claim);
       return { ok: true, claim };
     },
     held: () => held.size,
