@@ -13,6 +13,7 @@ import { startRedisServer, type RedisServer } from '../../test/helpers/redis-ser
 import { chunks, dailyJobs, emptyDb, rotate, waitUntil, wanted, type BenchContext } from '../lib/common.js';
 import { ourCode, type OurCode } from '../lib/compiled.js';
 import { FigureBook, type FigureSpec } from '../lib/figures.js';
+import { memoryClaims } from '../lib/memory-claims.js';
 
 const BATCH = 1000;
 const CONCURRENCY = 50;
@@ -32,6 +33,7 @@ export const F = {
   pubsubE2e: spec('ours.pubsub.concurrent', 'ours, Pub/Sub: publish+consume 100k no-op jobs', `${NODE_REDIS}; subscriber concurrency ${CONCURRENCY}; claims taken and released in one Lua call per event-loop turn`, 'jobs/s'),
   streamsPublish: spec('ours.streams.publish', 'ours, Streams: publish (prefill)', `transport.publish (XADD), ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
   streamsDrain: spec('ours.streams.drain', 'ours, Streams: drain a prefilled stream of no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, XREADGROUP of free slots; claims (one Lua call) and XACKs (one command) batched per event-loop turn`, 'jobs/s'),
+  streamsDrainMemClaims: spec('ablation.streams.drain-memory-claims', 'ablation — ours, Streams drain with the job claims in process memory, not Redis', `as the drain above, the claim store replaced by an in-process map (bench/lib/memory-claims.ts): what the claims' Lua calls cost; not a deployable mode`, 'jobs/s'),
   streamsE2e: spec('ours.streams.concurrent', 'ours, Streams: publish+consume no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, publisher pipelined (Promise.all of ${BATCH})`, 'jobs/s'),
   bullAdd: spec('bullmq.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over ioredis 6 (its default driver); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
   bullProcess: spec('bullmq.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7 over ioredis 6; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
@@ -44,6 +46,7 @@ export const F = {
   ratioPubsub: spec('ratio.pubsub-vs-bullmq', 'Pub/Sub publish+consume ÷ BullMQ process', 'per run', 'ratio'),
   ratioBee: spec('ratio.streams-drain-vs-bee', 'Streams drain ÷ bee-queue process', 'per run', 'ratio'),
   ratioRaw: spec('ratio.streams-drain-vs-raw', 'Streams drain ÷ raw XREADGROUP drain (share of the client limit)', 'per run', 'ratio'),
+  ratioMemRaw: spec('ratio.ablation-memory-claims-vs-raw', 'ablation: the drain with in-memory claims ÷ raw XREADGROUP drain', 'per run', 'ratio'),
 } satisfies Record<string, FigureSpec>;
 
 function spec(id: string, label: string, client: string, unit: FigureSpec['unit']): FigureSpec {
@@ -162,11 +165,11 @@ interface Ours {
   close(): Promise<void>;
 }
 
-async function ours(code: OurCode, url: string, kind: 'pubsub' | 'streams', backlog: number): Promise<Ours> {
+async function ours(code: OurCode, url: string, kind: 'pubsub' | 'streams', backlog: number, claimsIn: 'redis' | 'memory' = 'redis'): Promise<Ours> {
   const logger = code.logging.createLogger({ level: 'silent' });
   const keys = code.keys.keysFor('bench');
   const client = await code.connection.connectRedis({ url, role: 'main', logger });
-  const claims = code.claimStore.createClaimStore({ scripts: code.scripts.scriptRunner(client), keys, leaseMs: 30_000, logger });
+  const claims = claimsIn === 'memory' ? memoryClaims() : code.claimStore.createClaimStore({ scripts: code.scripts.scriptRunner(client), keys, leaseMs: 30_000, logger });
   const transport =
     kind === 'pubsub'
       ? code.pubsub.createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })
@@ -206,9 +209,10 @@ async function oursRun(
   kind: 'pubsub' | 'streams',
   messages: readonly JobMessage[],
   concurrent: boolean,
+  claimsIn: 'redis' | 'memory' = 'redis',
 ): Promise<{ publishRate: number; rate: number; shed: number }> {
   const n = messages.length;
-  const o = await ours(code, url, kind, n);
+  const o = await ours(code, url, kind, n, claimsIn);
   let handled = 0;
   let rejected = 0;
   const handler: DeliveryHandler = async (d, signal) => {
@@ -396,6 +400,10 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
         }),
     },
     {
+      ids: [F.streamsDrainMemClaims.id],
+      run: (book: FigureBook) => withServer(async (srv) => book.record(F.streamsDrainMemClaims, (await oursRun(await ourCode(), srv.url, 'streams', messages, false, 'memory')).rate)),
+    },
+    {
       ids: [F.streamsE2e.id],
       run: (book: FigureBook) => withServer(async (srv) => book.record(F.streamsE2e, (await oursRun(await ourCode(), srv.url, 'streams', messages, true)).rate)),
     },
@@ -436,6 +444,7 @@ export async function runTransport(ctx: BenchContext, notes: string[]): Promise<
   book.ratio(F.ratioPubsub, F.pubsubE2e.id, F.bullProcess.id);
   book.ratio(F.ratioBee, F.streamsDrain.id, F.beeProcess.id);
   book.ratio(F.ratioRaw, F.streamsDrain.id, F.rawDrain.id);
+  book.ratio(F.ratioMemRaw, F.streamsDrainMemClaims.id, F.rawDrain.id);
 }
 
 function fmt(v: number | undefined): string {
