@@ -90,10 +90,16 @@ test('a claim held elsewhere answers its holder, so a delivery can tell its own 
   const clock = new FakeClock();
   const a = createClaimStore({ scripts, keys, leaseMs: LEASE, logger, clock });
   const b = createClaimStore({ scripts, keys, leaseMs: LEASE, logger, clock });
-  await claimOf(a, 'daily:u:2024-02-28', '1709164800000-0');
+  const claim = await claimOf(a, 'daily:u:2024-02-28', '1709164800000-0');
   assert.deepEqual(await b.acquire('daily:u:2024-02-28', '1709164800000-0'), { ok: false, heldBy: '1709164800000-0' });
   assert.deepEqual(await b.acquire('daily:u:2024-02-28', '1709164800001-0'), { ok: false, heldBy: '1709164800000-0' });
   assert.deepEqual(await a.acquire('daily:u:2024-02-28', 'x'), { ok: false, heldBy: '1709164800000-0' }, 'held in this process too');
+  // The refused attempt is no claim of a's: a holds one, and renewing it finds it still a's.
+  assert.equal(a.held(), 1);
+  await clock.advance(LEASE / 3);
+  await settle();
+  assert.equal(claim.lost, false);
+  assert.equal(a.held(), 1);
   await a.close();
   await b.close();
 });
