@@ -9,11 +9,11 @@ import { createClient } from 'redis';
 import { toWire, type JobMessage } from '../../src/messages.js';
 import { closeRedis, type RedisClient } from '../../src/transport/redis-connection.js';
 import type { DeliveryHandler, Transport } from '../../src/transport/transport.js';
+import { FakeClaimScripts } from '../../test/helpers/fake-claim-scripts.js';
 import { startRedisServer, type RedisServer } from '../../test/helpers/redis-server.js';
 import { chunks, dailyJobs, emptyDb, rotate, waitUntil, wanted, type BenchContext } from '../lib/common.js';
 import { ourCode, type OurCode } from '../lib/compiled.js';
 import { FigureBook, type FigureSpec } from '../lib/figures.js';
-import { memoryClaims } from '../lib/memory-claims.js';
 
 const BATCH = 1000;
 const CONCURRENCY = 50;
@@ -33,7 +33,7 @@ export const F = {
   pubsubE2e: spec('ours.pubsub.concurrent', 'ours, Pub/Sub: publish+consume 100k no-op jobs', `${NODE_REDIS}; subscriber concurrency ${CONCURRENCY}; claims taken and released in one Lua call per event-loop turn`, 'jobs/s'),
   streamsPublish: spec('ours.streams.publish', 'ours, Streams: publish (prefill)', `transport.publish (XADD), ${NODE_REDIS}, pipelined (Promise.all of ${BATCH})`, 'msgs/s'),
   streamsDrain: spec('ours.streams.drain', 'ours, Streams: drain a prefilled stream of no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, XREADGROUP of free slots; claims (one Lua call) and XACKs (one command) batched per event-loop turn`, 'jobs/s'),
-  streamsDrainMemClaims: spec('ablation.streams.drain-memory-claims', 'ablation — ours, Streams drain with the job claims in process memory, not Redis', `as the drain above, the claim store replaced by an in-process map (bench/lib/memory-claims.ts): what the claims' Lua calls cost; not a deployable mode`, 'jobs/s'),
+  streamsDrainMemClaims: spec('ablation.streams.drain-memory-claims', 'ablation — ours, Streams drain with the job claims in process memory, not Redis', `as the drain above, our claim store running its scripts on an in-process map (test/helpers/fake-claim-scripts.ts) instead of Redis: what the claims' round trips and Lua calls cost; not a deployable mode`, 'jobs/s'),
   streamsE2e: spec('ours.streams.concurrent', 'ours, Streams: publish+consume no-op jobs', `${NODE_REDIS}; concurrency ${CONCURRENCY}, publisher pipelined (Promise.all of ${BATCH})`, 'jobs/s'),
   bullAdd: spec('bullmq.add', 'BullMQ: Queue.addBulk', `bullmq 6.7 over ioredis 6 (its default driver); addBulk of ${BATCH}, awaited in turn`, 'jobs/s'),
   bullProcess: spec('bullmq.process', 'BullMQ: Worker drains no-op jobs', `bullmq 6.7 over ioredis 6; Worker concurrency ${CONCURRENCY}, removeOnComplete`, 'jobs/s'),
@@ -169,7 +169,8 @@ async function ours(code: OurCode, url: string, kind: 'pubsub' | 'streams', back
   const logger = code.logging.createLogger({ level: 'silent' });
   const keys = code.keys.keysFor('bench');
   const client = await code.connection.connectRedis({ url, role: 'main', logger });
-  const claims = claimsIn === 'memory' ? memoryClaims() : code.claimStore.createClaimStore({ scripts: code.scripts.scriptRunner(client), keys, leaseMs: 30_000, logger });
+  const scripts = claimsIn === 'memory' ? new FakeClaimScripts() : code.scripts.scriptRunner(client);
+  const claims = code.claimStore.createClaimStore({ scripts, keys, leaseMs: 30_000, logger });
   const transport =
     kind === 'pubsub'
       ? code.pubsub.createPubSubTransport({ client, redisUrl: url, keys, logger, backlog, maxDeliveries: 5 })
